@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Checks every shipped archive without running it: each member's object format
+and architecture match the Rust target of its folder, and the archive's symbol
+index exports what the bindings call. This is what CI can prove for the targets
+it cannot run (cross-generated archives).
+
+    python generators/check_archives.py [--root DIR]
+
+Pure standard library: it reads `ar` archives, ELF and Mach-O headers itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import struct
+import sys
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# Rust target -> (object format, machine) expected of every archive member.
+ELF_MACHINES = {"x86_64": 62, "aarch64": 183}
+MACHO_CPUS = {"x86_64": 0x01000007, "aarch64": 0x0100000C}
+
+
+def expected_format(rust_target: str) -> tuple[str, int]:
+    arch = rust_target.split("-")[0]
+    if "apple-darwin" in rust_target:
+        return "mach-o", MACHO_CPUS[arch]
+    if "linux" in rust_target:
+        return "elf", ELF_MACHINES[arch]
+    raise SystemExit(f"error: no object format known for {rust_target}; extend {__file__}")
+
+
+def read_ar(path: Path) -> list[tuple[str, bytes]]:
+    data = path.read_bytes()
+    if not data.startswith(b"!<arch>\n"):
+        raise ValueError("not an ar archive")
+    members, offset, long_names = [], 8, b""
+    while offset + 60 <= len(data):
+        header = data[offset : offset + 60]
+        name = header[:16].decode().rstrip()
+        size = int(header[48:58].decode().strip())
+        body = data[offset + 60 : offset + 60 + size]
+        if name.startswith("#1/"):  # BSD long name stored before the body
+            name_length = int(name[3:])
+            name, body = body[:name_length].rstrip(b"\0").decode(), body[name_length:]
+        elif name == "//":
+            long_names = body
+        elif name.startswith("/") and name[1:].isdigit():
+            start = int(name[1:])
+            name = long_names[start : long_names.index(b"/\n", start)].decode()
+        members.append((name, body))
+        offset += 60 + size + (size % 2)
+    return members
+
+
+def symbol_index(members: list[tuple[str, bytes]]) -> set[str]:
+    """Symbols of the archive's index: GNU `/` or BSD `__.SYMDEF`."""
+    for name, body in members:
+        if name == "/":
+            count = struct.unpack(">I", body[:4])[0]
+            strings = body[4 + 4 * count :]
+            return {s.decode() for s in strings.split(b"\0")[:count]}
+        if name.startswith("__.SYMDEF"):
+            ranlib_size = struct.unpack("<I", body[:4])[0]
+            strings_at = 4 + ranlib_size + 4
+            strings = body[strings_at:]
+            names = set()
+            for i in range(ranlib_size // 8):
+                string_offset = struct.unpack("<I", body[4 + 8 * i : 8 + 8 * i])[0]
+                names.add(strings[string_offset : strings.index(b"\0", string_offset)].decode())
+            return names
+    return set()
+
+
+def object_format(body: bytes) -> tuple[str, int] | None:
+    if body[:4] == b"\x7fELF":
+        return "elf", struct.unpack("<H", body[18:20])[0]
+    if body[:4] == b"\xcf\xfa\xed\xfe":
+        return "mach-o", struct.unpack("<I", body[4:8])[0]
+    return None
+
+
+def check_archive(path: Path, rust_target: str, symbols: list[str]) -> list[str]:
+    problems = []
+    members = read_ar(path)
+    want_format = expected_format(rust_target)
+    objects = [(name, object_format(body)) for name, body in members if object_format(body)]
+    if not objects:
+        problems.append(f"{path}: no object files")
+    for name, fmt in objects:
+        if fmt != want_format:
+            problems.append(f"{path}: member {name} is {fmt}, expected {want_format} for {rust_target}")
+    prefix = "_" if want_format[0] == "mach-o" else ""
+    index = symbol_index(members)
+    for symbol in symbols:
+        if prefix + symbol not in index:
+            problems.append(f"{path}: symbol {prefix + symbol} is not exported")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=HERE.parent)
+    root = parser.parse_args().root
+    with open(HERE / "pipelines.toml", "rb") as f:
+        manifest = tomllib.load(f)
+    problems, checked = [], 0
+    for rust_target in manifest["targets"]:
+        runtime = root / "halide-runtime-sys" / "prebuilt" / rust_target / "halide_runtime.a"
+        problems += check_archive(runtime, rust_target, ["halide_set_error_handler", "halide_set_num_threads"])
+        checked += 1
+        for pipeline in manifest["pipeline"]:
+            name = pipeline["function"]
+            archive = root / "halide-pipelines-sys" / "prebuilt" / rust_target / f"{name}.a"
+            problems += check_archive(archive, rust_target, [name, f"{name}_argv", f"{name}_metadata"])
+            checked += 1
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(f"{checked} archives checked, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

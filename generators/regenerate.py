@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Rebuild every artifact the -sys crates ship, from the generators in this folder.
+
+    python generators/regenerate.py                 # everything, into this repository
+    python generators/regenerate.py --root DIR      # everything, into a copy of it (CI)
+    python generators/regenerate.py --no-bindings   # archives and headers only (no cargo)
+
+What it writes (all of it, nothing else; stale files are removed):
+    halide-runtime-sys/include/HalideRuntime.h          the wheel's runtime header
+    halide-runtime-sys/prebuilt/<rust target>/halide_runtime.a
+    halide-runtime-sys/src/bindings.rs                  bindgen output (via the `bindgen` feature)
+    halide-pipelines-sys/prebuilt/<rust target>/<function>.a and <function>.h
+    halide-pipelines-sys/src/bindings.rs
+
+The -sys build scripts use the `build` subcommand for their from-source mode:
+    python generators/regenerate.py build --rust-target T [--halide-target HL] --runtime DIR
+    python generators/regenerate.py build --rust-target T [--halide-target HL] --pipelines DIR
+
+Requirements: `pip install -r generators/requirements.txt` (pinned: other
+versions produce other bytes), and cargo for the bindings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MANIFEST = HERE / "pipelines.toml"
+RUNTIME_ARCHIVE = "halide_runtime.a"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    build = sub.add_parser("build", help="build one Rust target's archives into a folder (from-source mode)")
+    build.add_argument("--rust-target", required=True)
+    build.add_argument("--halide-target", help="override the manifest's Halide targets, e.g. host-trace_stores")
+    what = build.add_mutually_exclusive_group(required=True)
+    what.add_argument("--runtime", type=Path, metavar="DIR", help="write halide_runtime.a here")
+    what.add_argument("--pipelines", type=Path, metavar="DIR", help="write every pipeline's .a and .h here")
+    parser.add_argument("--root", type=Path, default=HERE.parent, help="repository root to write into")
+    parser.add_argument("--no-bindings", action="store_true", help="skip the bindgen step")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    manifest = load_manifest()
+    check_dispatch_order(manifest)
+    check_halide_version(manifest)
+    if args.command == "build":
+        return build_one(manifest, args)
+    return regenerate_all(manifest, args.root.resolve(), args.jobs, not args.no_bindings)
+
+
+def load_manifest() -> dict:
+    with open(MANIFEST, "rb") as f:
+        return tomllib.load(f)
+
+
+def check_dispatch_order(manifest: dict) -> None:
+    """Halide tries multi-target entries in order and does not check the order:
+    each entry must have every feature of the next one, the last none at all."""
+    for rust_target, entry in manifest["targets"].items():
+        feature_sets = [set(t.split("-")[3:]) for t in entry["pipelines"]]
+        if feature_sets[-1]:
+            sys.exit(f"error: {rust_target}: the last pipeline target must be the plain baseline, not {entry['pipelines'][-1]}")
+        for better, fallback, name in zip(feature_sets, feature_sets[1:], entry["pipelines"]):
+            if not better > fallback:
+                sys.exit(f"error: {rust_target}: {name} must have every feature of the entry after it, and more")
+
+
+def check_halide_version(manifest: dict) -> None:
+    try:
+        from importlib.metadata import version, PackageNotFoundError
+
+        installed = version("halide")
+    except PackageNotFoundError:
+        sys.exit(
+            "error: the Python package `halide` is not installed.\n"
+            f"  pip install -r {HERE / 'requirements.txt'}"
+        )
+    wanted = manifest["halide_version"]
+    if installed != wanted:
+        sys.exit(f"error: halide {installed} is installed but the manifest pins {wanted}: pip install halide=={wanted}")
+
+
+def pipeline_target(manifest: dict, halide_targets: list[str]) -> str:
+    features = "-".join(manifest["pipeline_features"])
+    return ",".join(f"{t}-{features}" for t in halide_targets)
+
+
+def run(cmd: list[str], cwd: Path) -> None:
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd)} failed in {cwd}:\n{result.stdout}{result.stderr}")
+
+
+def generate_pipeline(pipeline: dict, target: str, out_dir: Path) -> None:
+    """Run one generator. It runs inside `out_dir` with `-o .` because Halide
+    derives the header's include guard from the output path: this keeps the
+    guard (and so the header's bytes) independent of where we build."""
+    params = [f"{key}={value}" for key, value in sorted(pipeline["params"].items())]
+    name = pipeline["function"]
+    run(
+        [sys.executable, str(HERE / pipeline["generator_file"]), "-g", pipeline["generator"],
+         "-f", name, "-n", name, "-e", "c_header,static_library", "-o", ".",
+         f"target={target}", *params],
+        cwd=out_dir,
+    )
+
+
+def generate_runtime(target: str, out_dir: Path) -> None:
+    code = (
+        "import halide as hl, sys;"
+        "hl.compile_standalone_runtime({hl.OutputFileType.static_library: sys.argv[1]}, hl.Target(sys.argv[2]))"
+    )
+    run([sys.executable, "-c", code, str(out_dir / RUNTIME_ARCHIVE), target], cwd=out_dir)
+
+
+def target_entry(manifest: dict, rust_target: str) -> dict:
+    try:
+        return manifest["targets"][rust_target]
+    except KeyError:
+        sys.exit(f"error: {rust_target} is not in {MANIFEST} (known: {', '.join(manifest['targets'])})")
+
+
+def build_one(manifest: dict, args) -> int:
+    """From-source mode of the -sys build scripts: one Rust target, into a folder."""
+    entry = target_entry(manifest, args.rust_target) if not args.halide_target else None
+    if args.runtime:
+        target = args.halide_target or entry["runtime"]
+        args.runtime.mkdir(parents=True, exist_ok=True)
+        generate_runtime(strip_pipeline_features(manifest, target), args.runtime)
+    else:
+        targets = [args.halide_target] if args.halide_target else entry["pipelines"]
+        target = pipeline_target(manifest, [strip_pipeline_features(manifest, t) for t in targets])
+        args.pipelines.mkdir(parents=True, exist_ok=True)
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            for future in [pool.submit(generate_pipeline, p, target, args.pipelines) for p in manifest["pipeline"]]:
+                future.result()
+    return 0
+
+
+def strip_pipeline_features(manifest: dict, target: str) -> str:
+    """`host-trace_stores-user_context` -> `host-trace_stores`: the manifest adds them back."""
+    parts = [p for p in target.split("-") if p not in manifest["pipeline_features"]]
+    return "-".join(parts)
+
+
+def regenerate_all(manifest: dict, root: Path, jobs: int, bindings: bool) -> int:
+    started = time.monotonic()
+    runtime_crate = root / "halide-runtime-sys"
+    pipelines_crate = root / "halide-pipelines-sys"
+    for crate in (runtime_crate, pipelines_crate):
+        if not (crate / "Cargo.toml").is_file():
+            sys.exit(f"error: {crate} is not a crate folder; is --root the repository root?")
+
+    with tempfile.TemporaryDirectory(prefix="halide-regenerate-") as scratch_name:
+        scratch = Path(scratch_name)
+        jobs_list = []
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            for rust_target, entry in manifest["targets"].items():
+                runtime_dir = scratch / "runtime" / rust_target
+                runtime_dir.mkdir(parents=True)
+                jobs_list.append(pool.submit(generate_runtime, entry["runtime"], runtime_dir))
+                target = pipeline_target(manifest, entry["pipelines"])
+                for pipeline in manifest["pipeline"]:
+                    out = scratch / "pipelines" / rust_target / pipeline["function"]
+                    out.mkdir(parents=True)
+                    jobs_list.append(pool.submit(generate_pipeline, pipeline, target, out))
+            for job in jobs_list:
+                job.result()
+
+        # Replace the shipped files wholesale so a removed pipeline or target leaves nothing behind.
+        for stale in (runtime_crate / "prebuilt", pipelines_crate / "prebuilt"):
+            shutil.rmtree(stale, ignore_errors=True)
+        (runtime_crate / "include").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(halide_include_dir() / "HalideRuntime.h", runtime_crate / "include" / "HalideRuntime.h")
+
+        for rust_target in manifest["targets"]:
+            runtime_out = runtime_crate / "prebuilt" / rust_target
+            runtime_out.mkdir(parents=True)
+            shutil.copyfile(scratch / "runtime" / rust_target / RUNTIME_ARCHIVE, runtime_out / RUNTIME_ARCHIVE)
+            # Each target keeps its own headers beside its archives: a multi-target
+            # build names some parameters differently (same ABI, other bytes).
+            pipelines_out = pipelines_crate / "prebuilt" / rust_target
+            pipelines_out.mkdir(parents=True)
+            for pipeline in manifest["pipeline"]:
+                name = pipeline["function"]
+                for suffix in (".a", ".h"):
+                    built = scratch / "pipelines" / rust_target / name / f"{name}{suffix}"
+                    shutil.copyfile(built, pipelines_out / f"{name}{suffix}")
+    print(f"archives and headers regenerated in {time.monotonic() - started:.1f} s")
+
+    if bindings:
+        regenerate_bindings(root)
+        print(f"bindings regenerated; total {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def halide_include_dir() -> Path:
+    import halide
+
+    return Path(halide.__file__).parent / "include"
+
+
+def regenerate_bindings(root: Path) -> None:
+    """Run both -sys crates' build scripts with the `bindgen` feature and copy
+    what they wrote to OUT_DIR (for the host target, x86_64-unknown-linux-gnu:
+    every shipped target is 64-bit with the same C layout, which bindgen's
+    layout assertions check wherever the crates compile). One bindgen configuration, in build.rs, serves
+    both this command and users who opt into the feature."""
+    import clang
+
+    env = dict(os.environ, LIBCLANG_PATH=str(Path(clang.__file__).parent / "native"))
+    for variable in ("HL_TARGET", "HALIDE_FROM_SOURCE"):
+        env.pop(variable, None)  # the shipped bindings describe the shipped archives
+    cmd = [
+        "cargo", "build", "--quiet", "--message-format=json",
+        "-p", "halide-runtime-sys", "-p", "halide-pipelines-sys",
+        "--features", "halide-runtime-sys/bindgen,halide-pipelines-sys/bindgen",
+    ]
+    result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd)} failed:\n{result.stderr}")
+    out_dirs = {}
+    for line in result.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "build-script-executed":
+            package = message["package_id"]
+            for crate in ("halide-runtime-sys", "halide-pipelines-sys"):
+                if f"/{crate}#" in package or package.startswith(f"{crate} ") or f"{crate}@" in package:
+                    out_dirs[crate] = Path(message["out_dir"])
+    for crate in ("halide-runtime-sys", "halide-pipelines-sys"):
+        if crate not in out_dirs:
+            sys.exit(f"error: cargo did not report the build script output of {crate}")
+        shutil.copyfile(out_dirs[crate] / "bindings.rs", root / crate / "src" / "bindings.rs")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

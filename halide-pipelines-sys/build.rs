@@ -1,0 +1,132 @@
+//! Links every pipeline archive: the prebuilt ones for `TARGET`, or ones built
+//! from source when halide-runtime-sys was asked to build from source (it
+//! decides the mode once and passes it on as `DEP_HALIDE_RUNTIME_FROM_SOURCE`).
+//!
+//! Every `*.a` in the chosen folder is linked: adding a pipeline to the manifest
+//! needs no change here.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Reads an environment variable and tells cargo to rerun when it changes.
+fn env_var(name: &str) -> Option<String> {
+    println!("cargo:rerun-if-env-changed={name}");
+    env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let target = env::var("TARGET").expect("cargo sets TARGET");
+
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=prebuilt");
+    // The same variables the runtime crate reads: a change must rerun us too.
+    for name in [
+        "HL_TARGET",
+        "HALIDE_FROM_SOURCE",
+        "HALIDE_PYTHON",
+        "HALIDE_GENERATORS_DIR",
+    ] {
+        env_var(name);
+    }
+
+    let docs_rs = env_var("DOCS_RS").is_some();
+    let archive_dir = match env_var("DEP_HALIDE_RUNTIME_FROM_SOURCE") {
+        Some(halide_target) if !docs_rs => {
+            let python =
+                env_var("DEP_HALIDE_RUNTIME_PYTHON").expect("halide-runtime-sys exports PYTHON in from-source mode");
+            let generators = env_var("DEP_HALIDE_RUNTIME_GENERATORS")
+                .expect("halide-runtime-sys exports GENERATORS in from-source mode");
+            let dir = out_dir.join("pipelines");
+            let mut command = Command::new(&python);
+            command
+                .arg(Path::new(&generators).join("regenerate.py"))
+                .args(["build", "--rust-target", &target]);
+            if halide_target != "manifest" {
+                command.args(["--halide-target", &halide_target]);
+            }
+            command.arg("--pipelines").arg(&dir);
+            let status = command
+                .status()
+                .unwrap_or_else(|error| panic!("could not run `{python}`: {error}"));
+            if !status.success() {
+                panic!("{command:?} failed ({status}); its output is above.");
+            }
+            dir
+        }
+        _ => {
+            let dir = manifest_dir.join("prebuilt").join(&target);
+            if !dir.is_dir() && !docs_rs {
+                panic!(
+                    "halide-pipelines-sys has no prebuilt pipelines for the target `{target}`.\n\
+                     Prebuilt targets are the folders of {prebuilt}.\n\
+                     Build them from source instead: `pip install halide==21.0.0`, then set \
+                     HALIDE_FROM_SOURCE=1 (or HL_TARGET=<halide target>, or enable the `from-source` feature).",
+                    prebuilt = manifest_dir.join("prebuilt").display()
+                );
+            }
+            dir
+        }
+    };
+
+    // The headers live beside their archives.
+    println!("cargo:include={}", archive_dir.display());
+    #[cfg(feature = "bindgen")]
+    generate_bindings(&archive_dir, &out_dir);
+    if docs_rs {
+        return; // docs.rs only needs the bindings; nothing to link.
+    }
+
+    println!("cargo:rustc-link-search=native={}", archive_dir.display());
+    for archive in archives(&archive_dir) {
+        println!("cargo:rustc-link-lib=static:+verbatim={archive}");
+    }
+}
+
+/// File names of the `.a` archives in `dir`, sorted so the link line is stable.
+fn archives(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("reading {}: {error}", dir.display()))
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".a"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no pipeline archives in {}", dir.display());
+    names
+}
+
+#[cfg(feature = "bindgen")]
+fn generate_bindings(header_dir: &Path, out_dir: &Path) {
+    let runtime_include = env::var("DEP_HALIDE_RUNTIME_INCLUDE").expect("halide-runtime-sys exports INCLUDE");
+    let mut headers: Vec<PathBuf> = fs::read_dir(header_dir)
+        .unwrap_or_else(|error| panic!("reading {}: {error}", header_dir.display()))
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "h"))
+        .collect();
+    headers.sort();
+    // Only the pipelines' own functions: the runtime's types come from
+    // halide-runtime-sys, so every crate shares one `halide_buffer_t`.
+    let mut builder = bindgen::Builder::default()
+        .clang_args(["-x", "c", "-std=c11", &format!("-I{runtime_include}")])
+        .allowlist_recursively(false)
+        .raw_line("use halide_runtime_sys::{halide_buffer_t, halide_filter_metadata_t};")
+        .use_core()
+        .formatter(bindgen::Formatter::Prettyplease);
+    for header in &headers {
+        let function = header
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("header names are UTF-8");
+        builder = builder
+            .header(header.to_string_lossy())
+            .allowlist_function(format!("{function}|{function}_argv|{function}_metadata"));
+    }
+    builder
+        .generate()
+        .expect("bindgen could not parse the pipeline headers (is LIBCLANG_PATH set?)")
+        .write_to_file(out_dir.join("bindings.rs"))
+        .expect("writing bindings.rs to OUT_DIR");
+}

@@ -1,0 +1,252 @@
+//! `Buffer` and `BufferMut`: zero-copy Halide descriptions of ndarray views.
+//!
+//! Axis convention (the same as Halide's Python bindings): ndarray's **last**
+//! axis is Halide dimension 0. A C-ordered `(rows, cols)` array is therefore a
+//! Halide `(x, y)` buffer with `x` dense, and an `(H, W, 3)` RGB image is a
+//! Halide `(c, x, y)` buffer.
+//!
+//! Invariant: every `Buffer`/`BufferMut` describes memory its borrow keeps alive
+//! for `'a`, with extents, strides and byte span that Halide's 32-bit indexing
+//! represents exactly; that is checked once, at conversion.
+
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+use halide_runtime_sys::halide_dimension_t;
+use ndarray::{ArrayView, ArrayViewMut, Dim, Dimension};
+
+use crate::element::Element;
+use crate::error::Error;
+
+/// The name conversion errors give the view: the pipeline argument it will be
+/// passed as is not known yet.
+const VIEW: &str = "view";
+
+/// A shared, zero-copy view for pipeline **inputs**: element type `T`, rank `N`.
+///
+/// Made from an [`ndarray::ArrayView`] with `try_from`; it borrows the array for
+/// `'a`, so the array cannot be mutated (or used as an output) meanwhile.
+///
+/// ```
+/// use halide_pipelines::Buffer;
+/// let image = ndarray::Array2::<f32>::zeros((480, 640));
+/// let input = Buffer::try_from(image.view())?;
+/// assert_eq!(input.shape(), [480, 640]);
+/// # Ok::<(), halide_pipelines::Error>(())
+/// ```
+pub struct Buffer<'a, T: Element, const N: usize> {
+    pub(crate) raw: RawView<T, N>,
+    _borrow: PhantomData<&'a [T]>,
+}
+
+/// An exclusive, zero-copy view for pipeline **outputs**: element type `T`, rank `N`.
+///
+/// Made from an [`ndarray::ArrayViewMut`] with `try_from`. Outputs must not
+/// alias themselves (no stride 0 on an axis longer than 1).
+///
+/// ```
+/// use halide_pipelines::BufferMut;
+/// let mut image = ndarray::Array2::<f32>::zeros((480, 640));
+/// let output = BufferMut::try_from(image.view_mut())?;
+/// assert_eq!(output.shape(), [480, 640]);
+/// # Ok::<(), halide_pipelines::Error>(())
+/// ```
+///
+/// One array cannot be both the input and the output of a call:
+///
+/// ```compile_fail
+/// use halide_pipelines::{add, Buffer, BufferMut};
+/// let mut a = ndarray::Array2::<f32>::zeros((4, 4));
+/// let input = Buffer::try_from(a.view()).unwrap();
+/// let mut output = BufferMut::try_from(a.view_mut()).unwrap(); // error: `a` is borrowed
+/// add(&input, &mut output).unwrap();
+/// ```
+pub struct BufferMut<'a, T: Element, const N: usize> {
+    pub(crate) raw: RawView<T, N>,
+    _borrow: PhantomData<&'a mut [T]>,
+}
+
+/// The checked description both buffer kinds share: a pointer to the element at
+/// index `[0, 0, ...]` (Halide's min coordinate, which need not be the lowest
+/// address when strides are negative) and Halide's dimensions in Halide order.
+pub(crate) struct RawView<T, const N: usize> {
+    pub(crate) host: NonNull<T>,
+    pub(crate) dims: [halide_dimension_t; N],
+}
+
+impl<T: Element, const N: usize> RawView<T, N> {
+    fn new(host: NonNull<T>, shape: &[usize], strides: &[isize]) -> Result<Self, Error> {
+        debug_assert_eq!((shape.len(), strides.len()), (N, N));
+        let mut dims = [halide_dimension_t::default(); N];
+        for axis in 0..N {
+            let extent = i32::try_from(shape[axis]).map_err(|_| Error::ExtentTooLarge {
+                argument: VIEW,
+                axis,
+                extent: shape[axis],
+            })?;
+            let stride = i32::try_from(strides[axis]).map_err(|_| Error::StrideOutOfRange {
+                argument: VIEW,
+                axis,
+                stride: strides[axis],
+            })?;
+            dims[N - 1 - axis] = halide_dimension_t {
+                min: 0,
+                extent,
+                stride,
+                flags: 0,
+            };
+        }
+        let bytes = span_bytes(shape, strides, size_of::<T>());
+        if bytes > i32::MAX as u128 {
+            return Err(Error::SpanTooLarge { argument: VIEW, bytes });
+        }
+        Ok(RawView { host, dims })
+    }
+
+    /// The extents in ndarray order.
+    pub(crate) fn shape(&self) -> [usize; N] {
+        std::array::from_fn(|axis| self.dims[N - 1 - axis].extent as usize)
+    }
+
+    /// The strides, in elements, in ndarray order.
+    pub(crate) fn strides(&self) -> [isize; N] {
+        std::array::from_fn(|axis| self.dims[N - 1 - axis].stride as isize)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.dims.iter().any(|dim| dim.extent == 0)
+    }
+
+    /// The first ndarray axis with extent 0.
+    pub(crate) fn empty_axis(&self) -> Option<usize> {
+        self.shape().iter().position(|&extent| extent == 0)
+    }
+}
+
+/// Bytes from the lowest to the highest addressed element, inclusive; 0 for an empty view.
+fn span_bytes(shape: &[usize], strides: &[isize], element_size: usize) -> u128 {
+    if shape.contains(&0) {
+        return 0;
+    }
+    let elements: u128 = 1 + shape
+        .iter()
+        .zip(strides)
+        .map(|(&extent, &stride)| (extent as u128 - 1) * stride.unsigned_abs() as u128)
+        .sum::<u128>();
+    elements * element_size as u128
+}
+
+macro_rules! common_methods {
+    ($buffer:ident) => {
+        impl<T: Element, const N: usize> $buffer<'_, T, N> {
+            /// The extents, in ndarray order (the view's `shape()`).
+            pub fn shape(&self) -> [usize; N] {
+                self.raw.shape()
+            }
+
+            /// The strides in elements, in ndarray order (the view's `strides()`).
+            pub fn strides(&self) -> [isize; N] {
+                self.raw.strides()
+            }
+        }
+
+        impl<T: Element, const N: usize> std::fmt::Debug for $buffer<'_, T, N> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($buffer))
+                    .field("element", &std::any::type_name::<T>())
+                    .field("shape", &self.shape())
+                    .field("strides", &self.strides())
+                    .finish()
+            }
+        }
+    };
+}
+common_methods!(Buffer);
+common_methods!(BufferMut);
+
+impl<'a, T: Element, const N: usize> TryFrom<ArrayView<'a, T, Dim<[usize; N]>>> for Buffer<'a, T, N>
+where
+    Dim<[usize; N]>: Dimension,
+{
+    type Error = Error;
+
+    /// Describes the view's memory (never copies it). Any view works: C or
+    /// Fortran order, stepped, transposed, reversed, offset, broadcast, empty.
+    fn try_from(view: ArrayView<'a, T, Dim<[usize; N]>>) -> Result<Self, Error> {
+        let host = NonNull::new(view.as_ptr().cast_mut()).expect("ndarray views never hold a null pointer");
+        let raw = RawView::new(host, view.shape(), view.strides())?;
+        Ok(Buffer {
+            raw,
+            _borrow: PhantomData,
+        })
+    }
+}
+
+impl<'a, T: Element, const N: usize> TryFrom<ArrayViewMut<'a, T, Dim<[usize; N]>>> for BufferMut<'a, T, N>
+where
+    Dim<[usize; N]>: Dimension,
+{
+    type Error = Error;
+
+    /// Describes the view's memory (never copies it). Fails if the view aliases
+    /// itself (stride 0 on an axis longer than 1).
+    fn try_from(mut view: ArrayViewMut<'a, T, Dim<[usize; N]>>) -> Result<Self, Error> {
+        for (axis, (&extent, &stride)) in view.shape().iter().zip(view.strides()).enumerate() {
+            if stride == 0 && extent > 1 {
+                return Err(Error::AliasedOutput {
+                    argument: VIEW,
+                    axis,
+                    extent,
+                });
+            }
+        }
+        let host = NonNull::new(view.as_mut_ptr()).expect("ndarray views never hold a null pointer");
+        let raw = RawView::new(host, view.shape(), view.strides())?;
+        Ok(BufferMut {
+            raw,
+            _borrow: PhantomData,
+        })
+    }
+}
+
+// SAFETY: a `Buffer` is a shared borrow of `T`s (like `&'a [T]`): it only ever
+// gives Halide read access, so sharing or sending it needs `T: Sync`, which
+// every `Element` is.
+unsafe impl<T: Element, const N: usize> Send for Buffer<'_, T, N> {}
+// SAFETY: as above; `&Buffer` allows nothing but reads.
+unsafe impl<T: Element, const N: usize> Sync for Buffer<'_, T, N> {}
+// SAFETY: a `BufferMut` is an exclusive borrow (like `&'a mut [T]`), and
+// `T: Send`: moving it to another thread moves the only access to the memory.
+unsafe impl<T: Element, const N: usize> Send for BufferMut<'_, T, N> {}
+// SAFETY: `&BufferMut` exposes only shape and strides; writing needs `&mut`.
+unsafe impl<T: Element, const N: usize> Sync for BufferMut<'_, T, N> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, s};
+
+    #[test]
+    fn halide_dimension_zero_is_the_last_axis() {
+        let a = Array2::<u8>::zeros((3, 5));
+        let b = Buffer::try_from(a.view()).unwrap();
+        assert_eq!((b.raw.dims[0].extent, b.raw.dims[0].stride), (5, 1));
+        assert_eq!((b.raw.dims[1].extent, b.raw.dims[1].stride), (3, 5));
+    }
+
+    #[test]
+    fn span_counts_negative_and_zero_strides() {
+        assert_eq!(span_bytes(&[3, 4], &[-4, 1], 2), (1 + 2 * 4 + 3) * 2);
+        assert_eq!(span_bytes(&[3, 4], &[0, 1], 1), 4);
+        assert_eq!(span_bytes(&[0, 4], &[4, 1], 1), 0);
+    }
+
+    #[test]
+    fn reversed_view_points_at_its_first_logical_element() {
+        let a = Array2::<u16>::from_shape_fn((4, 3), |(r, c)| (r * 3 + c) as u16);
+        let v = a.slice(s![..;-1, ..]);
+        let b = Buffer::try_from(v).unwrap();
+        assert_eq!(b.raw.host.as_ptr().cast_const(), &a[[3, 0]] as *const u16);
+        assert_eq!(b.strides(), [-3, 1]);
+    }
+}

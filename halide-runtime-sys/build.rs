@@ -1,0 +1,167 @@
+//! Links the Halide runtime: the prebuilt archive for `TARGET`, or one built
+//! from source by the Python generators (see the crate README).
+//!
+//! Metadata for dependents (`links = "halide_runtime"`), read as `DEP_HALIDE_RUNTIME_*`:
+//! - `INCLUDE`: folder holding `HalideRuntime.h`
+//! - `HALIDE_VERSION`: the Halide release the runtime comes from
+//! - `FROM_SOURCE`: set when building from source; the Halide target override or `manifest`
+//! - `GENERATORS`, `PYTHON`: where the generators are and which Python runs them
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const HALIDE_VERSION: &str = "21.0.0";
+const ARCHIVE: &str = "halide_runtime.a";
+
+/// Reads an environment variable and tells cargo to rerun when it changes.
+fn env_var(name: &str) -> Option<String> {
+    println!("cargo:rerun-if-env-changed={name}");
+    env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let target = env::var("TARGET").expect("cargo sets TARGET");
+    let include = manifest_dir.join("include");
+
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=include");
+    println!("cargo:rerun-if-changed=prebuilt");
+    println!("cargo:include={}", include.display());
+    println!("cargo:halide_version={HALIDE_VERSION}");
+
+    #[cfg(feature = "bindgen")]
+    generate_bindings(&include, &out_dir);
+
+    if env_var("DOCS_RS").is_some() {
+        return; // docs.rs only needs the bindings; nothing to link.
+    }
+
+    let archive_dir = match from_source_request() {
+        Some(halide_target) => {
+            let generators = generators_dir(&manifest_dir);
+            let python = env_var("HALIDE_PYTHON").unwrap_or_else(|| "python3".to_owned());
+            println!("cargo:from_source={}", halide_target.as_deref().unwrap_or("manifest"));
+            println!("cargo:generators={}", generators.display());
+            println!("cargo:python={python}");
+            let dir = out_dir.join("runtime");
+            run_generators(
+                &python,
+                &generators,
+                &target,
+                halide_target.as_deref(),
+                "--runtime",
+                &dir,
+            );
+            dir
+        }
+        None => {
+            let dir = manifest_dir.join("prebuilt").join(&target);
+            if !dir.join(ARCHIVE).is_file() {
+                panic!(
+                    "halide-runtime-sys has no prebuilt Halide runtime for the target `{target}`.\n\
+                     Prebuilt targets are the folders of {prebuilt}.\n\
+                     Build it from source instead: `pip install halide=={HALIDE_VERSION}`, then set \
+                     HALIDE_FROM_SOURCE=1 (or HL_TARGET=<halide target>, or enable the `from-source` feature).",
+                    prebuilt = manifest_dir.join("prebuilt").display()
+                );
+            }
+            dir
+        }
+    };
+    println!("cargo:rustc-link-search=native={}", archive_dir.display());
+    println!("cargo:rustc-link-lib=static:+verbatim={ARCHIVE}");
+}
+
+/// `Some(override)` when the archives must be built from source: `HL_TARGET`
+/// names the Halide target (as in Halide's own tools), `HALIDE_FROM_SOURCE=1`
+/// or the `from-source` feature use the manifest's targets for `TARGET`.
+fn from_source_request() -> Option<Option<String>> {
+    let hl_target = env_var("HL_TARGET");
+    let requested = hl_target.is_some()
+        || env_var("HALIDE_FROM_SOURCE").is_some_and(|v| v != "0")
+        || env::var_os("CARGO_FEATURE_FROM_SOURCE").is_some();
+    requested.then_some(hl_target)
+}
+
+/// The `generators/` folder of the repository, or `HALIDE_GENERATORS_DIR`.
+fn generators_dir(manifest_dir: &Path) -> PathBuf {
+    let dir = env_var("HALIDE_GENERATORS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir.join("..").join("generators"));
+    if !dir.join("regenerate.py").is_file() {
+        panic!(
+            "building Halide archives from source needs the generators of the halide-pipelines repository, \
+             but {} has no regenerate.py. Clone the repository and build from it, or point \
+             HALIDE_GENERATORS_DIR at its generators/ folder.",
+            dir.display()
+        );
+    }
+    println!("cargo:rerun-if-changed={}", dir.display());
+    dir
+}
+
+fn run_generators(
+    python: &str,
+    generators: &Path,
+    rust_target: &str,
+    halide_target: Option<&str>,
+    what: &str,
+    dir: &Path,
+) {
+    let mut command = Command::new(python);
+    command
+        .arg(generators.join("regenerate.py"))
+        .args(["build", "--rust-target", rust_target]);
+    if let Some(halide_target) = halide_target {
+        command.args(["--halide-target", halide_target]);
+    }
+    command.arg(what).arg(dir);
+    let status = command.status().unwrap_or_else(|error| {
+        panic!(
+            "could not run `{python}` ({error}) to build Halide archives from source. \
+             Install Python and `pip install -r {}`, or set HALIDE_PYTHON.",
+            generators.join("requirements.txt").display()
+        )
+    });
+    if !status.success() {
+        panic!(
+            "{command:?} failed ({status}); its output is above. `pip install -r generators/requirements.txt` installs what it needs."
+        );
+    }
+}
+
+#[cfg(feature = "bindgen")]
+fn generate_bindings(include: &Path, out_dir: &Path) {
+    let compiler_include = compiler_include_dir();
+    let bindings = bindgen::Builder::default()
+        .header(include.join("HalideRuntime.h").to_string_lossy())
+        // Parse as C: the C++ declarations of the header are not part of the ABI we call.
+        .clang_args(["-x", "c", "-std=c11"])
+        .clang_args(compiler_include.iter().map(|dir| format!("-isystem{dir}")))
+        .allowlist_file(".*HalideRuntime\\.h")
+        // Error codes and type codes stay plain integers: a value a newer runtime adds
+        // must never become an invalid Rust enum.
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .prepend_enum_name(false)
+        .derive_default(true)
+        .layout_tests(true)
+        .use_core()
+        .formatter(bindgen::Formatter::Prettyplease)
+        .generate()
+        .expect("bindgen could not parse HalideRuntime.h (is LIBCLANG_PATH set?)");
+    bindings
+        .write_to_file(out_dir.join("bindings.rs"))
+        .expect("writing bindings.rs to OUT_DIR");
+}
+
+/// The C compiler's own header folder (stdbool.h, stddef.h): the libclang wheel lacks it.
+#[cfg(feature = "bindgen")]
+fn compiler_include_dir() -> Option<String> {
+    let compiler = env_var("CC").unwrap_or_else(|| "cc".to_owned());
+    let output = Command::new(compiler).arg("-print-file-name=include").output().ok()?;
+    let dir = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    Path::new(&dir).is_dir().then_some(dir)
+}
