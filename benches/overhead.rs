@@ -13,7 +13,11 @@ use ndarray::Array2;
 fn raw_buffer(data: *mut f32, dims: &mut [halide_dimension_t; 2]) -> halide_buffer_t {
     halide_buffer_t {
         host: data.cast(),
-        type_: halide_type_t { code: halide_type_float as u8, bits: 32, lanes: 1 },
+        type_: halide_type_t {
+            code: halide_type_float as u8,
+            bits: 32,
+            lanes: 1,
+        },
         dimensions: 2,
         dim: dims.as_mut_ptr(),
         ..Default::default()

@@ -191,8 +191,9 @@ where
     /// Describes the view's memory (never copies it). Fails if the view aliases
     /// itself (stride 0 on an axis longer than 1).
     fn try_from(mut view: ArrayViewMut<'a, T, Dim<[usize; N]>>) -> Result<Self, Error> {
+        let is_empty = view.shape().contains(&0); // ndarray gives empty views zero strides
         for (axis, (&extent, &stride)) in view.shape().iter().zip(view.strides()).enumerate() {
-            if stride == 0 && extent > 1 {
+            if stride == 0 && extent > 1 && !is_empty {
                 return Err(Error::AliasedOutput {
                     argument: VIEW,
                     axis,
