@@ -54,7 +54,7 @@ pub struct Buffer<'a, T: Element, const N: usize> {
 ///
 /// One array cannot be both the input and the output of a call:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0502
 /// use halide_pipelines::{add, Buffer, BufferMut};
 /// let mut a = ndarray::Array2::<f32>::zeros((4, 4));
 /// let input = Buffer::try_from(a.view()).unwrap();
@@ -69,6 +69,7 @@ pub struct BufferMut<'a, T: Element, const N: usize> {
 /// The checked description both buffer kinds share: a pointer to the element at
 /// index `[0, 0, ...]` (Halide's min coordinate, which need not be the lowest
 /// address when strides are negative) and Halide's dimensions in Halide order.
+#[derive(Debug)]
 pub(crate) struct RawView<T, const N: usize> {
     pub(crate) host: NonNull<T>,
     pub(crate) dims: [halide_dimension_t; N],
@@ -121,6 +122,25 @@ impl<T: Element, const N: usize> RawView<T, N> {
     pub(crate) fn empty_axis(&self) -> Option<usize> {
         self.shape().iter().position(|&extent| extent == 0)
     }
+}
+
+/// Outputs must not map two elements to one location. ndarray's safe API
+/// cannot make such a mutable view, but unsafe code can; a stride of 0 on an
+/// axis longer than 1 is the case Halide would silently accept.
+fn check_not_aliased(shape: &[usize], strides: &[isize]) -> Result<(), Error> {
+    if shape.contains(&0) {
+        return Ok(()); // no elements, nothing aliased (ndarray gives empty views zero strides)
+    }
+    for (axis, (&extent, &stride)) in shape.iter().zip(strides).enumerate() {
+        if stride == 0 && extent > 1 {
+            return Err(Error::AliasedOutput {
+                argument: VIEW,
+                axis,
+                extent,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Bytes from the lowest to the highest addressed element, inclusive; 0 for an empty view.
@@ -191,16 +211,7 @@ where
     /// Describes the view's memory (never copies it). Fails if the view aliases
     /// itself (stride 0 on an axis longer than 1).
     fn try_from(mut view: ArrayViewMut<'a, T, Dim<[usize; N]>>) -> Result<Self, Error> {
-        let is_empty = view.shape().contains(&0); // ndarray gives empty views zero strides
-        for (axis, (&extent, &stride)) in view.shape().iter().zip(view.strides()).enumerate() {
-            if stride == 0 && extent > 1 && !is_empty {
-                return Err(Error::AliasedOutput {
-                    argument: VIEW,
-                    axis,
-                    extent,
-                });
-            }
-        }
+        check_not_aliased(view.shape(), view.strides())?;
         let host = NonNull::new(view.as_mut_ptr()).expect("ndarray views never hold a null pointer");
         let raw = RawView::new(host, view.shape(), view.strides())?;
         Ok(BufferMut {
@@ -249,5 +260,76 @@ mod tests {
         let b = Buffer::try_from(v).unwrap();
         assert_eq!(b.raw.host.as_ptr().cast_const(), &a[[3, 0]] as *const u16);
         assert_eq!(b.strides(), [-3, 1]);
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    //! Limits that no real allocation here can reach, checked on descriptions
+    //! alone (nothing is dereferenced).
+    use super::*;
+
+    #[test]
+    fn stride_beyond_i32_is_rejected() {
+        let error = RawView::<u8, 2>::new(NonNull::dangling(), &[2, 1], &[1 << 32, 1]).unwrap_err();
+        assert_eq!(
+            error,
+            Error::StrideOutOfRange {
+                argument: VIEW,
+                axis: 0,
+                stride: 1 << 32
+            }
+        );
+        let error = RawView::<u8, 2>::new(NonNull::dangling(), &[2, 2], &[1, -(1 << 31) - 1]).unwrap_err();
+        assert_eq!(
+            error,
+            Error::StrideOutOfRange {
+                argument: VIEW,
+                axis: 1,
+                stride: -(1 << 31) - 1
+            }
+        );
+    }
+
+    #[test]
+    fn self_aliasing_outputs_are_rejected() {
+        assert_eq!(
+            check_not_aliased(&[3, 4], &[0, 1]),
+            Err(Error::AliasedOutput {
+                argument: VIEW,
+                axis: 0,
+                extent: 3
+            })
+        );
+        assert_eq!(
+            check_not_aliased(&[3, 4], &[4, 0]),
+            Err(Error::AliasedOutput {
+                argument: VIEW,
+                axis: 1,
+                extent: 4
+            })
+        );
+        assert_eq!(check_not_aliased(&[1, 4], &[0, 1]), Ok(()), "one row cannot alias");
+        assert_eq!(
+            check_not_aliased(&[0, 4], &[0, 0]),
+            Ok(()),
+            "an empty view has no elements"
+        );
+    }
+
+    #[test]
+    fn byte_span_beyond_halides_limit_is_rejected() {
+        // 2^29 f32 elements per row, 2 rows: 2^32 bytes.
+        let error = RawView::<f32, 2>::new(NonNull::dangling(), &[2, 1 << 29], &[1 << 29, 1]).unwrap_err();
+        assert_eq!(
+            error,
+            Error::SpanTooLarge {
+                argument: VIEW,
+                bytes: 1 << 32
+            }
+        );
+        // Just inside: 2^31 - 1 bytes of u8.
+        assert!(RawView::<u8, 1>::new(NonNull::dangling(), &[(1 << 31) - 1], &[1]).is_ok());
+        assert!(RawView::<u8, 1>::new(NonNull::dangling(), &[1 << 31], &[1]).is_err());
     }
 }

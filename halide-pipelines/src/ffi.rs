@@ -357,3 +357,95 @@ pub fn set_num_threads(threads: usize) -> usize {
     let previous = unsafe { halide_set_num_threads(threads) };
     usize::try_from(previous).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    /// A wrapper written for a different `add` than the one linked: the call
+    /// must stop at the metadata check, before Halide sees any argument.
+    static STALE_ADD: Pipeline = Pipeline::new(
+        "add",
+        halide_pipelines_sys::add_argv,
+        halide_pipelines_sys::add_metadata,
+        &[ArgSpec::input::<u8>("input", 2), ArgSpec::output::<f32>("output", 2)],
+    );
+
+    static ADD_WITH_RENAMED_OUTPUT: Pipeline = Pipeline::new(
+        "add",
+        halide_pipelines_sys::add_argv,
+        halide_pipelines_sys::add_metadata,
+        &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("result", 2)],
+    );
+
+    static ADD_WITH_EXTRA_ARGUMENT: Pipeline = Pipeline::new(
+        "add",
+        halide_pipelines_sys::add_argv,
+        halide_pipelines_sys::add_metadata,
+        &[
+            ArgSpec::input::<f32>("input", 2),
+            ArgSpec::scalar::<i32>("offset"),
+            ArgSpec::output::<f32>("output", 2),
+        ],
+    );
+
+    fn mismatch(pipeline: &Pipeline, args: &mut [Arg<'_>]) -> String {
+        match call(pipeline, args) {
+            Err(Error::PipelineMismatch {
+                pipeline: "add",
+                detail,
+            }) => detail,
+            other => panic!("expected a mismatch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn stale_signatures_are_errors_not_calls() {
+        let input = ndarray::Array2::<u8>::zeros((2, 2));
+        let mut output = ndarray::Array2::<f32>::zeros((2, 2));
+        let input = Buffer::try_from(input.view()).unwrap();
+        let mut output = BufferMut::try_from(output.view_mut()).unwrap();
+        let detail = mismatch(&STALE_ADD, &mut [input.arg(), output.arg()]);
+        assert!(
+            detail.contains("argument 1 is `input`") && detail.contains("bits 32"),
+            "{detail}"
+        );
+        assert!(detail.contains("bits 8"), "{detail}");
+
+        let input = ndarray::Array2::<f32>::zeros((2, 2));
+        let input = Buffer::try_from(input.view()).unwrap();
+        let detail = mismatch(&ADD_WITH_RENAMED_OUTPUT, &mut [input.arg(), output.arg()]);
+        assert!(detail.contains("expects `result`"), "{detail}");
+        let detail = mismatch(&ADD_WITH_EXTRA_ARGUMENT, &mut [input.arg(), Arg::I32(1), output.arg()]);
+        assert!(detail.contains("has 3 arguments, the wrapper expects 4"), "{detail}");
+    }
+
+    #[test]
+    fn every_halide_code_maps_to_its_variant_and_back() {
+        for code in -48..=-1 {
+            let error = Error::from_halide(code, format!("message {code}"));
+            assert_eq!(error.code(), Some(code));
+            assert!(!matches!(error, Error::Unknown { .. }), "{code} is a Halide 21 code");
+            assert_eq!(error.halide_message(), Some(format!("message {code}").as_str()));
+        }
+        for code in [-49, -1000, 1, i32::MIN] {
+            let error = Error::from_halide(code, String::new());
+            assert_eq!(
+                error,
+                Error::Unknown {
+                    code,
+                    message: String::new()
+                }
+            );
+            assert_eq!(error.code(), Some(code));
+        }
+    }
+
+    #[test]
+    fn set_num_threads_returns_the_previous_setting() {
+        let before = set_num_threads(3);
+        assert_eq!(set_num_threads(2), 3);
+        set_num_threads(before);
+    }
+}

@@ -1,0 +1,156 @@
+//! One test per class of bad input: the variant, the code, and what the message names.
+
+use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, Error, add, demosaic};
+use ndarray::{Array2, Array3, s};
+
+#[test]
+fn input_smaller_than_output_is_halides_out_of_bounds_with_its_message() {
+    let input = Array2::<f32>::zeros((4, 5));
+    let mut output = Array2::<f32>::zeros((4, 9));
+    let error = add(
+        &Buffer::try_from(input.view()).unwrap(),
+        &mut BufferMut::try_from(output.view_mut()).unwrap(),
+    )
+    .unwrap_err();
+    assert!(matches!(error, Error::AccessOutOfBounds { .. }), "{error:?}");
+    assert_eq!(error.code(), Some(-4));
+    let message = error.halide_message().unwrap();
+    // Halide dimension 0 is ndarray's last axis: columns 0..9 needed, 0..4 present.
+    assert!(
+        message.contains("input") && message.contains("dimension 0"),
+        "{message}"
+    );
+    assert!(message.contains("8") && message.contains("4"), "{message}");
+    assert!(error.to_string().starts_with("Halide error -4: "), "{error}");
+}
+
+#[test]
+fn too_few_rows_names_dimension_one() {
+    let input = Array2::<f32>::zeros((3, 9));
+    let mut output = Array2::<f32>::zeros((6, 9));
+    let error = add(
+        &Buffer::try_from(input.view()).unwrap(),
+        &mut BufferMut::try_from(output.view_mut()).unwrap(),
+    )
+    .unwrap_err();
+    let message = error.halide_message().unwrap();
+    assert!(message.contains("dimension 1"), "{message}");
+}
+
+#[test]
+fn extent_beyond_i32_is_rejected_at_conversion() {
+    let one = Array2::<f32>::zeros((1, 1));
+    let huge = one.broadcast((1usize << 31, 1)).unwrap(); // no memory: stride 0
+    let error = Buffer::try_from(huge).unwrap_err();
+    assert_eq!(
+        error,
+        Error::ExtentTooLarge {
+            argument: "view",
+            axis: 0,
+            extent: 1 << 31
+        }
+    );
+    assert_eq!(error.code(), None);
+    assert!(
+        error.to_string().contains("axis 0") && error.to_string().contains("2147483648"),
+        "{error}"
+    );
+}
+
+#[test]
+fn empty_input_with_non_empty_output() {
+    let input = Array2::<f32>::zeros((4, 0));
+    let mut output = Array2::<f32>::zeros((4, 4));
+    let error = add(
+        &Buffer::try_from(input.view()).unwrap(),
+        &mut BufferMut::try_from(output.view_mut()).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        Error::EmptyInput {
+            argument: "input",
+            axis: 1,
+            output: "output"
+        }
+    );
+}
+
+fn demosaic_error(raw_shape: (usize, usize), rgb_shape: (usize, usize, usize)) -> Error {
+    let raw = Array2::<u16>::zeros(raw_shape);
+    let mut rgb = Array3::<u16>::zeros(rgb_shape);
+    demosaic(
+        &Buffer::try_from(raw.view()).unwrap(),
+        &mut BufferMut::try_from(rgb.view_mut()).unwrap(),
+        CfaPattern::Rggb,
+        DemosaicAlgorithm::Bilinear,
+    )
+    .unwrap_err()
+}
+
+#[test]
+fn demosaic_shape_errors_name_argument_axis_and_numbers() {
+    assert_eq!(
+        demosaic_error((1, 8), (1, 8, 3)),
+        Error::BadShape {
+            argument: "input",
+            axis: 0,
+            actual: 1,
+            expected: "at least 2".into()
+        }
+    );
+    assert_eq!(
+        demosaic_error((8, 1), (8, 1, 3)),
+        Error::BadShape {
+            argument: "input",
+            axis: 1,
+            actual: 1,
+            expected: "at least 2".into()
+        }
+    );
+    assert_eq!(
+        demosaic_error((8, 8), (8, 7, 3)),
+        Error::BadShape {
+            argument: "output",
+            axis: 1,
+            actual: 7,
+            expected: "equal to the input's extent 8".into()
+        }
+    );
+    assert_eq!(
+        demosaic_error((8, 8), (8, 8, 4)),
+        Error::BadShape {
+            argument: "output",
+            axis: 2,
+            actual: 4,
+            expected: "3 (R, G, B)".into()
+        }
+    );
+    let message = demosaic_error((8, 8), (9, 8, 3)).to_string();
+    assert_eq!(
+        message,
+        "argument `output`, axis 0: extent 9, expected equal to the input's extent 8"
+    );
+}
+
+#[test]
+fn errors_are_send_sync_static() {
+    fn check<E: Send + Sync + 'static + std::error::Error>() {}
+    check::<Error>();
+}
+
+#[test]
+fn cropped_output_stays_inside_its_view() {
+    // A crop of a larger RGB image: the pixels around it keep their values.
+    let raw = Array2::<u8>::from_elem((6, 6), 9);
+    let mut rgb = Array3::<u8>::from_elem((10, 10, 3), 200);
+    demosaic(
+        &Buffer::try_from(raw.view()).unwrap(),
+        &mut BufferMut::try_from(rgb.slice_mut(s![2..8, 3..9, ..])).unwrap(),
+        CfaPattern::Bggr,
+        DemosaicAlgorithm::Bilinear,
+    )
+    .unwrap();
+    assert!(rgb.slice(s![2..8, 3..9, ..]).iter().all(|&v| v == 9));
+    assert_eq!(rgb.iter().filter(|&&v| v == 200).count(), 300 - 108);
+}
