@@ -11,49 +11,48 @@ red sample inside the 2x2 tile at the top-left corner of the input
 
 How: coordinates are shifted by (red_x, red_y) so the pattern is RGGB and
 split into four quarter-resolution planes (r, gr, gb, b); each algorithm is
-written once, per 2x2 tile, on those planes (as in Halide's apps/camera_pipe).
-The schedule specializes each pattern, so in the fast paths every pixel's
-colour is a compile-time fact and nothing selects per pixel.
+written once, per 2x2 tile, on those planes (as in Halide's apps/camera_pipe),
+so nothing selects a colour per pixel. The tiles of a strip of rows are
+computed into a small buffer laid out as full-resolution rows, from which the
+output copies with the shift undone.
 
 Borders are handled by mirroring about the edge pixel without repeating it
 (Halide's `mirror_interior`, scipy's mode "mirror"): the mirrored sample has
 the colour of the sample it copies, so the pattern continues past the edges.
+(colour-demosaicing convolves with scipy's default "reflect", which repeats
+the edge pixel and so mixes colours there: results differ within 2 pixels of
+the edges, nowhere else.)
 """
 
 import halide as hl
 
 from common import allow_any_stride
+from demosaic_bilinear import bilinear
+from demosaic_malvar2004 import malvar2004
+from demosaic_menon2007 import menon2007
 
-ALGORITHMS = ("bilinear",)
+# Algorithms written per 2x2 tile on the four colour planes, in integers.
+TILE_ALGORITHMS = {"bilinear": bilinear, "malvar2004": malvar2004}
+# Algorithms written per pixel in float32, with intermediate stages.
+STAGED_ALGORITHMS = {"menon2007": menon2007}
+ALGORITHMS = (*TILE_ALGORITHMS, *STAGED_ALGORITHMS)
+
+# Output layouts, one pipeline each (a Halide `specialize` of the output with
+# line-buffered producers computes wrong rows in Halide 21 for 2-row images,
+# so the layout is a compile-time choice and the Rust side picks the pipeline):
+# interleaved = (H, W, 3) rows of RGB triples (c stride 1, x stride 3);
+# planar = x dense (stride 1), any channel and row strides;
+# any = every other layout (transposed, flipped channels, ...), scattered stores.
+LAYOUTS = ("interleaved", "planar", "any")
 
 # Rows per parallel strip of the output.
 STRIP = 32
 
 
-def mean2(a, b):
-    return (a + b + 1) >> 1
-
-
-def mean4(a, b, c, d):
-    return (a + b + c + d + 2) >> 2
-
-
-def bilinear(r, gr, gb, b, x, y):
-    """Per-tile bilinear interpolation (the kernels of colour-demosaicing's
-    `demosaicing_CFA_Bayer_bilinear`). Returns the (R, G, B) of the four pixels
-    of tile (x, y), in the order of positions (0, 0), (1, 0), (0, 1), (1, 1)."""
-    at_r = (r[x, y], mean4(gr[x, y], gr[x - 1, y], gb[x, y], gb[x, y - 1]),
-            mean4(b[x, y], b[x - 1, y], b[x, y - 1], b[x - 1, y - 1]))
-    at_gr = (mean2(r[x, y], r[x + 1, y]), gr[x, y], mean2(b[x, y], b[x, y - 1]))
-    at_gb = (mean2(r[x, y], r[x, y + 1]), gb[x, y], mean2(b[x, y], b[x - 1, y]))
-    at_b = (mean4(r[x, y], r[x + 1, y], r[x, y + 1], r[x + 1, y + 1]),
-            mean4(gr[x, y], gr[x, y + 1], gb[x, y], gb[x + 1, y]), b[x, y])
-    return at_r, at_gr, at_gb, at_b
-
-
 @hl.generator(name="demosaic")
 class Demosaic(hl.Generator):
     algorithm = hl.GeneratorParam("bilinear")
+    layout = hl.GeneratorParam("interleaved")
 
     # Sample type (uint8 or uint16) chosen per build: input.type=... output.type=...
     input = hl.InputBuffer(None, 2)
@@ -64,33 +63,18 @@ class Demosaic(hl.Generator):
     def generate(self):
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}, not {self.algorithm!r}")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, not {self.layout!r}")
         sample = self.input.type()
         if sample not in (hl.UInt(8), hl.UInt(16)) or self.output.type() != sample:
             raise ValueError("input.type and output.type must both be uint8 or both uint16")
-        # Sums of four samples need two more bits than a sample.
-        wide = hl.UInt(16) if sample == hl.UInt(8) else hl.UInt(32)
         c, x, y = hl.Var("c"), hl.Var("x"), hl.Var("y")
+        mirrored = hl.BoundaryConditions.mirror_interior(self.input)
 
-        # The widened mosaic with mirrored borders.
-        mosaic = hl.Func("mosaic")
-        mosaic[x, y] = hl.cast(wide, hl.BoundaryConditions.mirror_interior(self.input)[x, y])
-
-        # Coordinates shifted so that the pattern is RGGB: tile (tx, ty) covers
-        # shifted pixels (2tx, 2ty) .. (2tx + 1, 2ty + 1).
-        sx, sy = x - self.red_x, y - self.red_y
-
-        def plane(dx, dy):
-            def sample(tx, ty):
-                return mosaic[2 * tx + dx + self.red_x, 2 * ty + dy + self.red_y]
-            return _Plane(sample)
-
-        tile_values = bilinear(plane(0, 0), plane(1, 0), plane(0, 1), plane(1, 1), sx // 2, sy // 2)
-        even_x, even_y = (sx % 2) == 0, (sy % 2) == 0
-        self.output[c, x, y] = hl.cast(sample, hl.mux(c, [
-            hl.select(even_y, hl.select(even_x, tile_values[0][k], tile_values[1][k]),
-                      hl.select(even_x, tile_values[2][k], tile_values[3][k]))
-            for k in range(3)
-        ]))
+        if self.algorithm in TILE_ALGORITHMS:
+            producers, schedule_last_stage = self.tile_algorithm(mirrored, sample, c, x, y)
+        else:
+            producers, schedule_last_stage = self.staged_algorithm(mirrored, sample, c, x, y)
 
         # The Rust side always passes buffers whose coordinates start at 0.
         allow_any_stride(self.input, self.output)
@@ -100,37 +84,94 @@ class Demosaic(hl.Generator):
         out_buffer.dim(0).set_bounds(0, 3)
         out_buffer.dim(1).set_min(0)
         out_buffer.dim(2).set_min(0)
+        if self.layout == "interleaved":
+            out_buffer.dim(0).set_stride(1)
+            out_buffer.dim(1).set_stride(3)
+        elif self.layout == "planar":
+            out_buffer.dim(1).set_stride(1)
 
-        self.schedule(mosaic, c, x, y, sample)
+        self.schedule(producers, schedule_last_stage, c, x, y, sample)
 
-    def schedule(self, mosaic, c, x, y, sample):
+    def tile_algorithm(self, mirrored, sample, c, x, y):
+        """Integer algorithms, per 2x2 tile of the RGGB-shifted mosaic."""
+        # Signed (gradient-corrected filters have negative taps) and wide enough
+        # for every algorithm's sums: 16 bits for 8-bit samples, 32 for 16-bit.
+        wide = hl.Int(16) if sample == hl.UInt(8) else hl.Int(32)
+        mosaic = hl.Func("mosaic")
+        mosaic[x, y] = hl.cast(wide, mirrored[x, y])
+
+        # Shifted coordinates, in which the pattern is RGGB: shifted pixel
+        # (2 tx + dx, 2 ty + dy) is input pixel (2 tx + dx + red_x, 2 ty + dy + red_y).
+        tx, ty, dx, dy = hl.Var("tx"), hl.Var("ty"), hl.Var("dx"), hl.Var("dy")
+
+        def plane(px, py):
+            def sample_at(at_x, at_y):
+                return mosaic[2 * at_x + px + self.red_x - 2, 2 * at_y + py + self.red_y - 2]
+            return _Plane(sample_at)
+
+        values = TILE_ALGORITHMS[self.algorithm](plane, tx, ty, wide)
+        tiles = hl.Func("tiles")
+        tiles[c, dx, dy, tx, ty] = hl.saturating_cast(sample, hl.mux(c, [
+            hl.select(dy == 0, hl.select(dx == 0, values[0][k], values[1][k]),
+                      hl.select(dx == 0, values[2][k], values[3][k]))
+            for k in range(3)
+        ]))
+
+        # The output undoes the shift. Tiles are stored as full-resolution rows
+        # (dx innermost, then tx), so for any red_x the address
+        # (sx % 2) + 2 (sx / 2) simplifies to sx: a dense, unshuffled copy.
+        # Tiles are numbered from one tile up and left of the frame (the +2
+        # above and the -2 in `plane`): with tile coordinates that can be -1,
+        # Halide 21 miscomputes the rows of a 2-row frame with red_y = 1.
+        sx, sy = x - self.red_x + 2, y - self.red_y + 2
+        self.output[c, x, y] = tiles[c, sx % 2, sy % 2, sx // 2, sy // 2]
+
+        def schedule_tiles(out, at, vector):
+            tiles.compute_at(out, at).bound(c, 0, 3).bound(dx, 0, 2).bound(dy, 0, 2)
+            tiles.reorder_storage(dx, tx, c, dy, ty)
+            tiles.reorder(dx, c, tx, dy, ty).unroll(dx).unroll(c).unroll(dy)
+            tiles.vectorize(tx, vector, hl.TailStrategy.RoundUp)
+
+        return [(mosaic, x)], schedule_tiles
+
+    def staged_algorithm(self, mirrored, sample, c, x, y):
+        """Float algorithms with intermediate stages, per pixel of the
+        RGGB-shifted mosaic."""
+        shifted = hl.Func("shifted")
+        shifted[x, y] = hl.cast(hl.Float(32), mirrored[x + self.red_x, y + self.red_y])
+        rgb, stages = STAGED_ALGORITHMS[self.algorithm](shifted, hl.Float(32))
+        # The final arithmetic is a stage of its own, computed the same way
+        # whatever the output layout: the layouts then agree to the bit (float
+        # code inlined into differently vectorized stores need not).
+        result = hl.Func("result")
+        result[c, x, y] = hl.saturating_cast(sample, hl.round(rgb[c, x, y]))
+        self.output[c, x, y] = result[c, x - self.red_x, y - self.red_y]
+
+        def schedule_result(out, at, vector):
+            result.compute_at(out, at).bound(c, 0, 3).reorder_storage(x, c, y)
+            result.reorder(c, x, y).unroll(c).vectorize(x, vector, hl.TailStrategy.RoundUp)
+
+        stage_x = shifted.args()[0]
+        return [(shifted, stage_x)] + [(stage, stage.args()[0]) for stage in stages], schedule_result
+
+    def schedule(self, producers, schedule_last_stage, c, x, y, sample):
         vector = self.natural_vector_size(sample)
-        yo, yi, ypair, yparity = hl.Var("yo"), hl.Var("yi"), hl.Var("ypair"), hl.Var("yparity")
-        xpair, xparity = hl.Var("xpair"), hl.Var("xparity")
+        float_vector = self.natural_vector_size(hl.Float(32))
+        yo, yi = hl.Var("yo"), hl.Var("yi")
         out = self.output
         out.split(y, yo, yi, STRIP, hl.TailStrategy.GuardWithIf).parallel(yo)
-        # One loop body for full and partial strips: the guard costs one
-        # comparison per row, a second copy of every fast path costs code size.
-        out.partition(yo, hl.Partition.Never)
-
-        # The widened, mirrored mosaic: a line buffer per strip, so the boundary
-        # logic runs once per sample and the tiles read it densely.
-        mosaic.compute_at(out, yo).vectorize(x, vector, hl.TailStrategy.RoundUp)
-
-        # Fast paths: interleaved (c innermost in memory) or planar (x innermost)
-        # output, times the four patterns. With the pattern fixed and the output
-        # starting at 0, the colour of each lane of a vector is known at compile
-        # time: no per-pixel selects, just dense loads and shuffles.
-        out_buffer = out.output_buffer()
         out.reorder(c, x, yi, yo).unroll(c)
-        for dense_axis in (0, 1):
-            layout = out_buffer.dim(dense_axis).stride() == 1
-            for red_x in (0, 1):
-                for red_y in (0, 1):
-                    fast = out.specialize(layout & (self.red_x == red_x) & (self.red_y == red_y))
-                    fast.vectorize(x, vector, hl.TailStrategy.GuardWithIf)
-        # Anything else (a CFA position outside 0..1, an unusual layout) takes
-        # the general, scalar path: correct, not fast.
+        out.vectorize(x, vector, hl.TailStrategy.GuardWithIf)
+
+        # Per strip: line buffers of every producer (the mosaic's boundary logic
+        # runs once per sample; later stages read their producers densely).
+        for producer, px in producers:
+            width = float_vector if producer.type() == hl.Float(32) else vector
+            producer.compute_at(out, yo).vectorize(px, width, hl.TailStrategy.RoundUp)
+        # Dense input rows load as vectors; any other input stride gathers.
+        first, first_x = producers[0]
+        first.specialize(self.input.dim(0).stride() == 1)
+        schedule_last_stage(out, yo, vector)
 
 
 class _Plane:

@@ -63,7 +63,29 @@ def main() -> int:
 
 def load_manifest() -> dict:
     with open(MANIFEST, "rb") as f:
-        return tomllib.load(f)
+        manifest = tomllib.load(f)
+    manifest["pipeline"] = [p for entry in manifest["pipeline"] for p in expand_matrix(entry)]
+    return manifest
+
+
+def expand_matrix(entry: dict) -> list[dict]:
+    """One pipeline per combination of the entry's `matrix` values, with the
+    `function` and params templates filled in."""
+    matrix = entry.get("matrix")
+    if not matrix:
+        return [entry]
+    combos = [{}]
+    for key, values in matrix.items():
+        combos = [dict(combo, **{key: value}) for combo in combos for value in values]
+    return [
+        {
+            "function": entry["function"].format(**combo),
+            "generator_file": entry["generator_file"],
+            "generator": entry["generator"],
+            "params": {key: value.format(**combo) for key, value in entry["params"].items()},
+        }
+        for combo in combos
+    ]
 
 
 def check_dispatch_order(manifest: dict) -> None:

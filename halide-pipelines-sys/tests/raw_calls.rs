@@ -10,7 +10,7 @@ use halide_pipelines_sys::halide_runtime_sys::{
     halide_buffer_t, halide_dimension_t, halide_error_code_access_out_of_bounds, halide_set_error_handler,
     halide_type_float, halide_type_t, halide_type_uint,
 };
-use halide_pipelines_sys::{add, demosaic_bilinear_u8, demosaic_bilinear_u16};
+use halide_pipelines_sys::{add, demosaic_bilinear_u8_interleaved, demosaic_bilinear_u16_interleaved};
 
 /// Messages the error handler received, keyed by the user context of the call.
 static MESSAGES: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
@@ -189,7 +189,8 @@ fn demosaic_bilinear_matches_reference_for_all_patterns() {
             let mut bi = dense_buffer(&mut input, &[h, w], halide_type_uint, &mut di);
             let mut bo = dense_buffer(&mut output, &[h, w, 3], halide_type_uint, &mut dout);
             // SAFETY: both buffers describe live, correctly sized vectors.
-            let code = unsafe { demosaic_bilinear_u16(ptr::null(), &mut bi, red_x as i32, red_y as i32, &mut bo) };
+            let code =
+                unsafe { demosaic_bilinear_u16_interleaved(ptr::null(), &mut bi, red_x as i32, red_y as i32, &mut bo) };
             assert_eq!(code, 0);
             let got: Vec<u32> = output.iter().map(|&v| v as u32).collect();
             assert_same(&got, &expected, &format!("u16 {h}x{w} red at ({red_x}, {red_y})"));
@@ -201,7 +202,8 @@ fn demosaic_bilinear_matches_reference_for_all_patterns() {
             let mut bi = dense_buffer(&mut input, &[h, w], halide_type_uint, &mut di);
             let mut bo = dense_buffer(&mut output, &[h, w, 3], halide_type_uint, &mut dout);
             // SAFETY: as above.
-            let code = unsafe { demosaic_bilinear_u8(ptr::null(), &mut bi, red_x as i32, red_y as i32, &mut bo) };
+            let code =
+                unsafe { demosaic_bilinear_u8_interleaved(ptr::null(), &mut bi, red_x as i32, red_y as i32, &mut bo) };
             assert_eq!(code, 0);
             let got: Vec<u32> = output.iter().map(|&v| v as u32).collect();
             assert_same(&got, &expected, &format!("u8 {h}x{w} red at ({red_x}, {red_y})"));

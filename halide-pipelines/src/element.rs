@@ -11,7 +11,7 @@ mod sealed {
 ///
 /// Sealed: the mapping to `halide_type_t` must be exact (same size and meaning),
 /// so only this crate implements it.
-pub trait Element: sealed::Sealed + Copy + Send + Sync + 'static {
+pub trait Element: sealed::Sealed + Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     /// The scalar Halide type of the element.
     const HALIDE_TYPE: halide_type_t;
 }

@@ -33,4 +33,4 @@ pub use element::Element;
 pub use error::{ArgumentName, Error};
 pub use ffi::set_num_threads;
 pub use pipelines::add::add;
-pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic};
+pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
