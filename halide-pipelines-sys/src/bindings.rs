@@ -16,7 +16,7 @@ unsafe extern "C" {
     pub fn add_metadata() -> *const halide_filter_metadata_t;
 }
 unsafe extern "C" {
-    pub fn demosaic_bilinear_u16(
+    pub fn demosaic_bilinear_u16_any(
         __user_context: *const ::core::ffi::c_void,
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
@@ -25,15 +25,15 @@ unsafe extern "C" {
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
-    pub fn demosaic_bilinear_u16_argv(
+    pub fn demosaic_bilinear_u16_any_argv(
         args: *mut *mut ::core::ffi::c_void,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
-    pub fn demosaic_bilinear_u16_metadata() -> *const halide_filter_metadata_t;
+    pub fn demosaic_bilinear_u16_any_metadata() -> *const halide_filter_metadata_t;
 }
 unsafe extern "C" {
-    pub fn demosaic_bilinear_u8(
+    pub fn demosaic_bilinear_u16_interleaved(
         __user_context: *const ::core::ffi::c_void,
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
@@ -42,10 +42,282 @@ unsafe extern "C" {
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
-    pub fn demosaic_bilinear_u8_argv(
+    pub fn demosaic_bilinear_u16_interleaved_argv(
         args: *mut *mut ::core::ffi::c_void,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
-    pub fn demosaic_bilinear_u8_metadata() -> *const halide_filter_metadata_t;
+    pub fn demosaic_bilinear_u16_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u16_planar(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u16_planar_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u16_planar_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_any(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_any_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_any_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_planar(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_planar_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_bilinear_u8_planar_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_any(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_any_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_any_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_planar(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_planar_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u16_planar_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_any(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_any_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_any_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_planar(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_planar_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_malvar2004_u8_planar_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_any(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_any_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_any_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_planar(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_planar_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u16_planar_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_any(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_any_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_any_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_planar(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_planar_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_menon2007_u8_planar_metadata() -> *const halide_filter_metadata_t;
 }
