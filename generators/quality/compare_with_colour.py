@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Our shipped demosaic pipelines against the reference implementations of
+colour-demosaicing 0.2.7, on real photographs, and the quality report.
+
+    python generators/quality/compare_with_colour.py [--report-only]
+
+Needs `pip install -r generators/quality/requirements.txt` and cargo: the
+pipelines are called through the shipped archives, via the Rust example
+`demosaic_npy` (built in release mode), never through the generators.
+
+Photos: scikit-image's bundled astronaut, chelsea, coffee, motorcycle_left and
+rocket (public domain / CC0), mosaicked with each of the four CFA patterns,
+as 8-bit and as 16-bit (photo * 257) frames.
+
+Agreement (the exit status): pixels more than 10 pixels from the border
+(colour repeats edge samples where we mirror about them, so borders differ):
+- Bilinear and Malvar2004: |ours - round(colour)| <= 1 on >= 99.9% of samples;
+- Menon2007: PSNR (against the true photo) >= colour's - 0.05 dB, and >= 99%
+  of samples within 2 of round(colour).
+
+Report: PSNR (dB, 8-bit, 10-pixel border excluded, RGGB) per photo and mean,
+for our three algorithms, colour's, and OpenCV's bilinear, VNG and EA, as a
+Markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import colour_demosaicing as colour
+import cv2
+import numpy as np
+import skimage.data
+
+ROOT = Path(__file__).resolve().parents[2]
+BORDER = 10
+ALGORITHMS = ("bilinear", "malvar2004", "menon2007")
+COLOUR = {
+    "bilinear": colour.demosaicing_CFA_Bayer_bilinear,
+    "malvar2004": colour.demosaicing_CFA_Bayer_Malvar2004,
+    "menon2007": colour.demosaicing_CFA_Bayer_Menon2007,
+}
+PATTERNS = ("rggb", "bggr", "grbg", "gbrg")
+# OpenCV names a Bayer code after the second row's first two samples: an RGGB
+# mosaic is COLOR_BayerBG2RGB.
+OPENCV = {
+    "OpenCV bilinear": cv2.COLOR_BayerBG2RGB,
+    "OpenCV VNG": cv2.COLOR_BayerBG2RGB_VNG,
+    "OpenCV EA": cv2.COLOR_BayerBG2RGB_EA,
+}
+
+
+def photos() -> dict[str, np.ndarray]:
+    return {
+        "astronaut": skimage.data.astronaut(),
+        "chelsea": skimage.data.chelsea(),
+        "coffee": skimage.data.coffee(),
+        "motorcycle_left": skimage.data.stereo_motorcycle()[0],
+        "rocket": skimage.data.rocket(),
+    }
+
+
+def mosaic(rgb: np.ndarray, pattern: str) -> np.ndarray:
+    """The CFA samples of `rgb` for `pattern` (the 2x2 tile, row by row)."""
+    channel = {"r": 0, "g": 1, "b": 2}
+    raw = np.empty(rgb.shape[:2], dtype=rgb.dtype)
+    for index, letter in enumerate(pattern):
+        dy, dx = divmod(index, 2)
+        raw[dy::2, dx::2] = rgb[dy::2, dx::2, channel[letter]]
+    return raw
+
+
+def interior(image: np.ndarray) -> np.ndarray:
+    return image[BORDER:-BORDER, BORDER:-BORDER]
+
+
+def psnr(result: np.ndarray, truth: np.ndarray, peak: float) -> float:
+    error = interior(result).astype(np.float64) - interior(truth).astype(np.float64)
+    return 10 * np.log10(peak**2 / np.mean(error**2))
+
+
+def build_bridge() -> Path:
+    subprocess.run(["cargo", "build", "--quiet", "--release", "--example", "demosaic_npy"], cwd=ROOT, check=True)
+    return ROOT / "target" / "release" / "examples" / "demosaic_npy"
+
+
+def ours(bridge: Path, raw: np.ndarray, pattern: str, scratch: Path) -> dict[str, np.ndarray]:
+    np.save(scratch / "raw.npy", raw)
+    subprocess.run([str(bridge), str(scratch / "raw.npy"), pattern, str(scratch / "out")], check=True)
+    return {name: np.load(scratch / f"out_{name}.npy") for name in ALGORITHMS}
+
+
+def colour_rounded(name: str, raw: np.ndarray, pattern: str, peak: int) -> tuple[np.ndarray, np.ndarray]:
+    result = COLOUR[name](raw.astype(np.float64), pattern.upper())
+    return result, np.clip(np.round(result), 0, peak)
+
+
+def check_agreement(bridge: Path, images: dict[str, np.ndarray], scratch: Path) -> list[str]:
+    failures = []
+    print("| photo | pattern | type | algorithm | within 1 | within 2 | PSNR ours | PSNR colour |")
+    print("|---|---|---|---|---|---|---|---|")
+    for photo, truth8 in images.items():
+        for bits, dtype in ((8, np.uint8), (16, np.uint16)):
+            peak = 2**bits - 1
+            truth = truth8.astype(dtype) * (257 if bits == 16 else 1)
+            for pattern in PATTERNS:
+                raw = mosaic(truth, pattern)
+                results = ours(bridge, raw, pattern, scratch)
+                for name in ALGORITHMS:
+                    _, reference = colour_rounded(name, raw, pattern, peak)
+                    difference = np.abs(interior(results[name]).astype(np.int64) - interior(reference).astype(np.int64))
+                    within1 = np.mean(difference <= 1) * 100
+                    within2 = np.mean(difference <= 2) * 100
+                    ours_psnr = psnr(results[name], truth, peak)
+                    colour_psnr = psnr(reference, truth, peak)
+                    print(f"| {photo} | {pattern} | u{bits} | {name} | {within1:.3f}% | {within2:.3f}% "
+                          f"| {ours_psnr:.3f} | {colour_psnr:.3f} |")
+                    case = f"{photo} {pattern} u{bits} {name}"
+                    if name in ("bilinear", "malvar2004") and within1 < 99.9:
+                        failures.append(f"{case}: only {within1:.3f}% within 1 LSB of colour (needs 99.9%)")
+                    if name == "menon2007":
+                        if within2 < 99.0:
+                            failures.append(f"{case}: only {within2:.3f}% within 2 LSB of colour (needs 99%)")
+                        if ours_psnr < colour_psnr - 0.05:
+                            failures.append(f"{case}: PSNR {ours_psnr:.3f} dB < colour's {colour_psnr:.3f} - 0.05")
+    return failures
+
+
+def report(bridge: Path, images: dict[str, np.ndarray], scratch: Path) -> None:
+    columns = [f"ours {name}" for name in ALGORITHMS] + [f"colour {name}" for name in ALGORITHMS] + list(OPENCV)
+    table = {column: [] for column in columns}
+    for truth in images.values():
+        raw = mosaic(truth, "rggb")
+        results = ours(bridge, raw, "rggb", scratch)
+        for name in ALGORITHMS:
+            table[f"ours {name}"].append(psnr(results[name], truth, 255))
+            table[f"colour {name}"].append(psnr(colour_rounded(name, raw, "rggb", 255)[1], truth, 255))
+        for column, code in OPENCV.items():
+            table[column].append(psnr(cv2.cvtColor(raw, code), truth, 255))
+    print("\nPSNR in dB (8-bit, RGGB, 10-pixel border excluded):\n")
+    print("| algorithm | " + " | ".join(images) + " | mean |")
+    print("|---|" + "---|" * (len(images) + 1))
+    for column in columns:
+        values = table[column]
+        print(f"| {column} | " + " | ".join(f"{v:.2f}" for v in values) + f" | **{np.mean(values):.2f}** |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--report-only", action="store_true", help="skip the agreement check")
+    args = parser.parse_args()
+    started = time.monotonic()
+    bridge = build_bridge()
+    images = photos()
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        failures = [] if args.report_only else check_agreement(bridge, images, scratch)
+        report(bridge, images, scratch)
+    print(f"\n{time.monotonic() - started:.0f} s")
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    if not args.report_only:
+        print("agreement with colour-demosaicing: " + ("FAILED" if failures else "every case within bounds"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
