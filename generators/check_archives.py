@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 import struct
 import sys
-import tomllib
 from pathlib import Path
+
+from regenerate import load_manifest
 
 HERE = Path(__file__).resolve().parent
 
@@ -105,8 +106,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=HERE.parent)
     root = parser.parse_args().root
-    with open(HERE / "pipelines.toml", "rb") as f:
-        manifest = tomllib.load(f)
+    manifest = load_manifest()
     problems, checked = [], 0
     for rust_target in manifest["targets"]:
         runtime = root / "halide-runtime-sys" / "prebuilt" / rust_target / "halide_runtime.a"

@@ -26,6 +26,8 @@ mod buffer;
 mod element;
 mod error;
 mod ffi;
+#[cfg(feature = "image")]
+mod image_buffers;
 mod pipelines;
 
 pub use buffer::{Buffer, BufferMut};
@@ -34,3 +36,5 @@ pub use error::{ArgumentName, Error};
 pub use ffi::set_num_threads;
 pub use pipelines::add::add;
 pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
+#[cfg(feature = "image")]
+pub use image_buffers::{demosaic_image, demosaic_into_image};
