@@ -169,8 +169,8 @@ class Demosaic(hl.Generator):
             width = float_vector if producer.type() == hl.Float(32) else vector
             producer.compute_at(out, yo).vectorize(px, width, hl.TailStrategy.RoundUp)
         # Dense input rows load as vectors; any other input stride gathers.
-        first, first_x = producers[0]
-        first.specialize(self.input.dim(0).stride() == 1)
+        first_producer = producers[0][0]
+        first_producer.specialize(self.input.dim(0).stride() == 1)
         schedule_last_stage(out, yo, vector)
 
 
