@@ -24,7 +24,6 @@ import warnings
 
 import halide as hl
 import numpy as np
-import skimage.data
 
 # colour warns on import when matplotlib is missing; it is not needed here.
 warnings.filterwarnings("ignore", message=".*Matplotlib.*")
@@ -32,8 +31,8 @@ from colour_demosaicing import demosaicing_CFA_Bayer_Malvar2004
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from demosaic_malvar2004 import malvar2004  # noqa: E402
+from photos import BORDER, mosaic, photos  # noqa: E402
 
-BORDER = 10
 # Colour's filters reach 2 pixels.
 PAD = 2
 MIN_AGREEMENT = 99.9  # % of interior samples within 1 of colour
@@ -42,25 +41,6 @@ SAMPLE_TYPES = {
     np.uint8: (hl.UInt(8), hl.Int(16)),
     np.uint16: (hl.UInt(16), hl.Int(32)),
 }
-
-
-def photos():
-    return {
-        "astronaut": skimage.data.astronaut(),
-        "chelsea": skimage.data.chelsea(),
-        "coffee": skimage.data.coffee(),
-        "motorcycle_left": skimage.data.stereo_motorcycle()[0],
-        "rocket": skimage.data.rocket(),
-    }
-
-
-def mosaic_rggb(rgb):
-    raw = np.empty(rgb.shape[:2], rgb.dtype)
-    raw[0::2, 0::2] = rgb[0::2, 0::2, 0]
-    raw[0::2, 1::2] = rgb[0::2, 1::2, 1]
-    raw[1::2, 0::2] = rgb[1::2, 0::2, 1]
-    raw[1::2, 1::2] = rgb[1::2, 1::2, 2]
-    return raw
 
 
 class Malvar:
@@ -198,7 +178,7 @@ def main():
     for dtype, run in runs.items():
         scale = 1 if dtype == np.uint8 else 257
         for name, photo in images.items():
-            raw = mosaic_rggb(photo.astype(dtype) * dtype(scale))
+            raw = mosaic(photo.astype(dtype) * dtype(scale))
             start = time.perf_counter()
             ours = run(raw)
             run_ms = (time.perf_counter() - start) * 1e3

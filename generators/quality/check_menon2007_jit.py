@@ -33,8 +33,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from demosaic_menon2007 import menon2007  # noqa: E402
+from photos import BORDER, interior, mosaic, photos, psnr  # noqa: E402
 
-BORDER = 10
 STRIP = 32
 VECTOR = 16
 # Our PSNR may trail colour's by this much (float32 vs float64 rounding).
@@ -52,34 +52,9 @@ def colour_menon(raw, refining_step=True):
                                                refining_step=refining_step)
 
 
-def photos():
-    from skimage import data
-    return {
-        "astronaut": data.astronaut(),
-        "chelsea": data.chelsea(),
-        "coffee": data.coffee(),
-        "motorcycle_left": data.stereo_motorcycle()[0],
-        "rocket": data.rocket(),
-    }
-
-
-def mosaic_rggb(img):
-    raw = np.empty(img.shape[:2], img.dtype)
-    raw[0::2, 0::2] = img[0::2, 0::2, 0]
-    raw[0::2, 1::2] = img[0::2, 1::2, 1]
-    raw[1::2, 0::2] = img[1::2, 0::2, 1]
-    raw[1::2, 1::2] = img[1::2, 1::2, 2]
-    return raw
-
-
-def interior(a):
-    return a[BORDER:-BORDER, BORDER:-BORDER]
-
-
 def psnr8(ours, truth):
     """PSNR of an image in 8-bit units (possibly fractional) against an 8-bit one."""
-    err = interior(ours).astype(np.float64) - interior(truth).astype(np.float64)
-    return 10 * np.log10(255.0 ** 2 / np.mean(err ** 2))
+    return psnr(ours, truth, 255.0)
 
 
 def to_halide(raw):
@@ -145,7 +120,7 @@ def check_axes():
     img = np.zeros((24, 64, 3), np.uint8)
     img[..., 0], img[..., 1], img[..., 2] = 200, 100, 30
     img[:, 32:] += 20  # a vertical edge: columns differ, rows do not
-    ours, _ = Demosaic(hl.UInt(8), "root")(mosaic_rggb(img))
+    ours, _ = Demosaic(hl.UInt(8), "root")(mosaic(img))
     assert ours.shape == img.shape, ours.shape
     assert np.array_equal(interior(ours)[:, :5], interior(img)[:, :5]), "flat colours not reproduced (axis or channel order?)"
     assert np.array_equal(interior(ours)[:, -5:], interior(img)[:, -5:]), "flat colours not reproduced (axis or channel order?)"
@@ -202,7 +177,7 @@ def main():
     first = next(iter(images))
 
     print("Stages before the refining step vs colour (refining_step=False):")
-    ok &= check_exact_stages(f"{first} 8-bit", mosaic_rggb(images[first]))
+    ok &= check_exact_stages(f"{first} 8-bit", mosaic(images[first]))
     noise = np.random.default_rng(2007).integers(0, 65536, (96, 128), dtype=np.uint16)
     ok &= check_exact_stages("16-bit noise", noise)
 
@@ -216,7 +191,7 @@ def main():
     print(f"{'image':<16} {'size':>9} {'ours dB':>8} {'colour dB':>9} {'agree<=2':>9} "
           f"{'exact':>7} {'max':>4} {'ours ms':>8} {'colour s':>8}")
     for name, img in images.items():
-        raw = mosaic_rggb(img)
+        raw = mosaic(img)
         ours, _ = strips8(raw)
         ours_root, _ = root8(raw)
         _, seconds = strips8(raw)  # warm
@@ -239,7 +214,7 @@ def main():
     print("\n16-bit (photo * 257); PSNR in 8-bit terms, agreement in 16-bit units:")
     print(f"{'image':<16} {'ours dB':>8} {'colour dB':>9} {'agree<=2':>9} {'agree<=257':>10} {'max':>5}")
     for name, img in images.items() if args.u16_all else [(first, images[first])]:
-        raw = mosaic_rggb(img).astype(np.uint16) * 257
+        raw = mosaic(img).astype(np.uint16) * 257
         ours, _ = strips16(raw)
         theirs = np.clip(np.round(colour_menon(raw)), 0, 65535)
         diff = np.abs(interior(ours).astype(np.float64) - interior(theirs))

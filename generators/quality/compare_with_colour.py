@@ -35,10 +35,10 @@ from pathlib import Path
 import colour_demosaicing as colour
 import cv2
 import numpy as np
-import skimage.data
+
+from photos import interior, mosaic, photos, psnr
 
 ROOT = Path(__file__).resolve().parents[2]
-BORDER = 10
 ALGORITHMS = ("bilinear", "malvar2004", "menon2007")
 COLOUR = {
     "bilinear": colour.demosaicing_CFA_Bayer_bilinear,
@@ -53,35 +53,6 @@ OPENCV = {
     "OpenCV VNG": cv2.COLOR_BayerBG2RGB_VNG,
     "OpenCV EA": cv2.COLOR_BayerBG2RGB_EA,
 }
-
-
-def photos() -> dict[str, np.ndarray]:
-    return {
-        "astronaut": skimage.data.astronaut(),
-        "chelsea": skimage.data.chelsea(),
-        "coffee": skimage.data.coffee(),
-        "motorcycle_left": skimage.data.stereo_motorcycle()[0],
-        "rocket": skimage.data.rocket(),
-    }
-
-
-def mosaic(rgb: np.ndarray, pattern: str) -> np.ndarray:
-    """The CFA samples of `rgb` for `pattern` (the 2x2 tile, row by row)."""
-    channel = {"r": 0, "g": 1, "b": 2}
-    raw = np.empty(rgb.shape[:2], dtype=rgb.dtype)
-    for index, letter in enumerate(pattern):
-        dy, dx = divmod(index, 2)
-        raw[dy::2, dx::2] = rgb[dy::2, dx::2, channel[letter]]
-    return raw
-
-
-def interior(image: np.ndarray) -> np.ndarray:
-    return image[BORDER:-BORDER, BORDER:-BORDER]
-
-
-def psnr(result: np.ndarray, truth: np.ndarray, peak: float) -> float:
-    error = interior(result).astype(np.float64) - interior(truth).astype(np.float64)
-    return 10 * np.log10(peak**2 / np.mean(error**2))
 
 
 def build_bridge() -> Path:
