@@ -56,7 +56,8 @@ fn demosaic_all<T: DemosaicSample + WritableElement>(
         let rgb = demosaic_to_array(raw.view(), pattern, algorithm).map_err(|e| e.to_string())?;
         let path = format!("{prefix}_{}.npy", format!("{algorithm:?}").to_lowercase());
         let file = std::fs::File::create(&path).map_err(|e| format!("cannot create {path}: {e}"))?;
-        rgb.write_npy(std::io::BufWriter::new(file)).map_err(|e| format!("cannot write {path}: {e}"))?;
+        rgb.write_npy(std::io::BufWriter::new(file))
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
     }
     Ok(())
 }

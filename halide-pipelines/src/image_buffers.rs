@@ -49,7 +49,12 @@ where
         actual: height,
         expected: format!("an image buffer holding {height} x {width} RGB pixels"),
     })?;
-    demosaic(&Buffer::try_from(raw)?, &mut BufferMut::try_from(view)?, pattern, algorithm)
+    demosaic(
+        &Buffer::try_from(raw)?,
+        &mut BufferMut::try_from(view)?,
+        pattern,
+        algorithm,
+    )
 }
 
 /// Demosaics `raw` (shape `(H, W)`) into a new `W` × `H` RGB image.
@@ -70,7 +75,11 @@ where
     Rgb<T>: Pixel<Subpixel = T>,
 {
     let (height, width) = raw.dim();
-    let too_large = |axis, actual| Error::ExtentTooLarge { argument: "input", axis, extent: actual };
+    let too_large = |axis, actual| Error::ExtentTooLarge {
+        argument: "input",
+        axis,
+        extent: actual,
+    };
     let mut image = ImageBuffer::new(
         u32::try_from(width).map_err(|_| too_large(1, width))?,
         u32::try_from(height).map_err(|_| too_large(0, height))?,

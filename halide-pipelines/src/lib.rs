@@ -34,7 +34,7 @@ pub use buffer::{Buffer, BufferMut};
 pub use element::Element;
 pub use error::{ArgumentName, Error};
 pub use ffi::set_num_threads;
-pub use pipelines::add::add;
-pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
 #[cfg(feature = "image")]
 pub use image_buffers::{demosaic_image, demosaic_into_image};
+pub use pipelines::add::add;
+pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
