@@ -271,7 +271,11 @@ static ERROR_HANDLER: Lazy<()> = Lazy::new(|| {
 });
 
 /// Runs `pipeline` with `args` (the arguments after `user_context`, in order).
-pub(crate) fn call(pipeline: &Pipeline, args: &mut [Arg<'_>]) -> Result<(), Error> {
+///
+/// The Halide descriptors live on the stack, sized by the argument count, so
+/// a call allocates nothing and initializes only what it passes.
+pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> Result<(), Error> {
+    const { assert!(A <= MAX_ARGS) };
     Lazy::force(&ERROR_HANDLER);
     pipeline.check_signature()?;
     assert_eq!(
@@ -283,13 +287,13 @@ pub(crate) fn call(pipeline: &Pipeline, args: &mut [Arg<'_>]) -> Result<(), Erro
 
     let errors = CallErrors::default();
     let user_context: *const c_void = ptr::from_ref(&errors).cast();
-    let mut buffers = [halide_buffer_t::default(); MAX_ARGS];
-    let mut dims = [[halide_dimension_t::default(); MAX_RANK]; MAX_ARGS];
-    let mut scalars = [0i32; MAX_ARGS];
+    let mut buffers = [halide_buffer_t::default(); A];
+    let mut dims = [[halide_dimension_t::default(); MAX_RANK]; A];
+    let mut scalars = [0i32; A];
     let mut argv = [ptr::null_mut::<c_void>(); MAX_ARGS + 1];
     argv[0] = ptr::from_ref(&user_context).cast_mut().cast();
 
-    for (index, (arg, spec)) in args.iter_mut().zip(pipeline.args).enumerate() {
+    for (index, (arg, spec)) in args.iter().zip(pipeline.args).enumerate() {
         match arg {
             Arg::Buffer(buffer) => {
                 assert!(
@@ -309,14 +313,14 @@ pub(crate) fn call(pipeline: &Pipeline, args: &mut [Arg<'_>]) -> Result<(), Erro
                 };
                 argv[index + 1] = ptr::from_mut(&mut buffers[index]).cast();
             }
-            Arg::I32(value) => {
+            &Arg::I32(value) => {
                 assert!(
                     spec.kind == KIND_SCALAR,
                     "wrapper of `{}` passes a scalar as `{}`",
                     pipeline.name,
                     spec.name
                 );
-                scalars[index] = *value;
+                scalars[index] = value;
                 argv[index + 1] = ptr::from_mut(&mut scalars[index]).cast();
             }
         }
@@ -390,7 +394,7 @@ mod tests {
         ],
     );
 
-    fn mismatch(pipeline: &Pipeline, args: &mut [Arg<'_>]) -> String {
+    fn mismatch<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> String {
         match call(pipeline, args) {
             Err(Error::PipelineMismatch {
                 pipeline: "add",
@@ -406,7 +410,7 @@ mod tests {
         let mut output = ndarray::Array2::<f32>::zeros((2, 2));
         let input = Buffer::try_from(input.view()).unwrap();
         let mut output = BufferMut::try_from(output.view_mut()).unwrap();
-        let detail = mismatch(&STALE_ADD, &mut [input.arg(), output.arg()]);
+        let detail = mismatch(&STALE_ADD, [input.arg(), output.arg()]);
         assert!(
             detail.contains("argument 1 is `input`") && detail.contains("bits 32"),
             "{detail}"
@@ -415,9 +419,9 @@ mod tests {
 
         let input = ndarray::Array2::<f32>::zeros((2, 2));
         let input = Buffer::try_from(input.view()).unwrap();
-        let detail = mismatch(&ADD_WITH_RENAMED_OUTPUT, &mut [input.arg(), output.arg()]);
+        let detail = mismatch(&ADD_WITH_RENAMED_OUTPUT, [input.arg(), output.arg()]);
         assert!(detail.contains("expects `result`"), "{detail}");
-        let detail = mismatch(&ADD_WITH_EXTRA_ARGUMENT, &mut [input.arg(), Arg::I32(1), output.arg()]);
+        let detail = mismatch(&ADD_WITH_EXTRA_ARGUMENT, [input.arg(), Arg::I32(1), output.arg()]);
         assert!(detail.contains("has 3 arguments, the wrapper expects 4"), "{detail}");
     }
 

@@ -39,5 +39,5 @@ pub fn add(input: &Buffer<'_, f32, 2>, output: &mut BufferMut<'_, f32, 2>) -> Re
             output: "output",
         });
     }
-    ffi::call(&ADD, &mut [input.arg(), output.arg()])
+    ffi::call(&ADD, [input.arg(), output.arg()])
 }

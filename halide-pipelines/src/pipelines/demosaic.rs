@@ -327,7 +327,7 @@ pub fn demosaic<T: DemosaicSample>(
     let pipeline = &T::pipelines()[algorithm.index()][OutputLayout::of(output.strides()) as usize];
     ffi::call(
         pipeline,
-        &mut [
+        [
             input.arg(),
             Arg::I32(red_column as i32),
             Arg::I32(red_row as i32),
