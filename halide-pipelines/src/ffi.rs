@@ -18,11 +18,12 @@ use std::ptr;
 use std::sync::Mutex;
 
 use halide_runtime_sys::{
-    halide_buffer_t, halide_dimension_t, halide_filter_metadata_t, halide_set_error_handler, halide_set_num_threads,
-    halide_type_handle, halide_type_t,
+    halide_buffer_t, halide_dimension_t, halide_filter_metadata_t, halide_set_custom_free, halide_set_custom_malloc,
+    halide_set_error_handler, halide_set_num_threads, halide_type_handle, halide_type_t,
 };
 use once_cell::sync::{Lazy, OnceCell};
 
+use crate::allocator;
 use crate::buffer::{Buffer, BufferMut, RawView};
 use crate::element::Element;
 use crate::error::Error;
@@ -268,6 +269,13 @@ unsafe extern "C" fn route_error(user_context: *mut c_void, message: *const c_ch
 static ERROR_HANDLER: Lazy<()> = Lazy::new(|| {
     // SAFETY: `route_error` has the signature Halide expects and never unwinds.
     unsafe { halide_set_error_handler(Some(route_error)) };
+    // SAFETY: the two functions are a matching pair with Halide's signatures;
+    // they are installed before any pipeline of ours runs, so every block
+    // Halide frees through them was allocated by them. They never unwind.
+    unsafe {
+        halide_set_custom_malloc(Some(allocator::halide_cached_malloc));
+        halide_set_custom_free(Some(allocator::halide_cached_free));
+    }
 });
 
 /// Runs `pipeline` with `args` (the arguments after `user_context`, in order).
@@ -348,6 +356,11 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
 /// The default is the `HL_NUM_THREADS` environment variable, or else the number
 /// of CPU cores. `0` restores that default. Values above `i32::MAX` are clamped.
 /// Safe to call while pipelines run on other threads.
+///
+/// Raising the count takes effect at once. Lowering it is not honoured by
+/// Halide 21's runtime once its pool has started that many threads (they keep
+/// taking work; measured: 1 thread after 2 still runs at 2-thread speed), so
+/// set the count you want before the first pipeline call.
 ///
 /// ```
 /// let previous = halide_pipelines::set_num_threads(1);
