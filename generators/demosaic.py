@@ -117,20 +117,26 @@ class Demosaic(hl.Generator):
             for k in range(3)
         ]))
 
-        # The output undoes the shift. Tiles are stored as full-resolution rows
-        # (dx innermost, then tx), so for any red_x the address
-        # (sx % 2) + 2 (sx / 2) simplifies to sx: a dense, unshuffled copy.
+        # Tiles are stored as full-resolution rows (dx innermost, then tx).
         # Tiles are numbered from one tile up and left of the frame (the +2
         # above and the -2 in `plane`): with tile coordinates that can be -1,
         # Halide 21 miscomputes the rows of a 2-row frame with red_y = 1.
-        sx, sy = x - self.red_x + 2, y - self.red_y + 2
-        self.output[c, x, y] = tiles[c, sx % 2, sy % 2, sx // 2, sy // 2]
+        # `rows` reads the tiles as full-resolution shifted rows: with its own
+        # loop variable, Halide simplifies (sx % 2) + 2 (sx / 2) to sx and the
+        # copy is dense; the output then reads `rows` at a runtime offset, also
+        # densely. (Reading the tiles directly at x - red_x, the simplifier
+        # rewrites the parity first and every load becomes a gather.)
+        rows = hl.Func("rows")
+        rows[c, x, y] = tiles[c, x % 2, y % 2, x // 2, y // 2]
+        self.output[c, x, y] = rows[c, x - self.red_x + 2, y - self.red_y + 2]
 
         def schedule_tiles(out, at, vector):
             tiles.compute_at(out, at).bound(c, 0, 3).bound(dx, 0, 2).bound(dy, 0, 2)
             tiles.reorder_storage(dx, tx, c, dy, ty)
             tiles.reorder(dx, c, tx, dy, ty).unroll(dx).unroll(c).unroll(dy)
             tiles.vectorize(tx, vector, hl.TailStrategy.RoundUp)
+            rows.compute_at(out, at).bound(c, 0, 3).reorder_storage(x, c, y)
+            rows.reorder(c, x, y).unroll(c).vectorize(x, vector, hl.TailStrategy.RoundUp)
 
         return [(mosaic, x)], schedule_tiles
 
