@@ -266,7 +266,9 @@ unsafe extern "C" fn route_error(user_context: *mut c_void, message: *const c_ch
     });
 }
 
-static ERROR_HANDLER: Lazy<()> = Lazy::new(|| {
+/// Installed once, before the first pipeline call of this crate: Halide's error
+/// handler and its allocator are process-wide.
+static RUNTIME_HOOKS: Lazy<()> = Lazy::new(|| {
     // SAFETY: `route_error` has the signature Halide expects and never unwinds.
     unsafe { halide_set_error_handler(Some(route_error)) };
     // SAFETY: the two functions are a matching pair with Halide's signatures;
@@ -284,7 +286,7 @@ static ERROR_HANDLER: Lazy<()> = Lazy::new(|| {
 /// a call allocates nothing and initializes only what it passes.
 pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> Result<(), Error> {
     const { assert!(A <= MAX_ARGS) };
-    Lazy::force(&ERROR_HANDLER);
+    Lazy::force(&RUNTIME_HOOKS);
     pipeline.check_signature()?;
     assert_eq!(
         args.len(),
@@ -367,7 +369,7 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
 /// halide_pipelines::set_num_threads(previous);
 /// ```
 pub fn set_num_threads(threads: usize) -> usize {
-    Lazy::force(&ERROR_HANDLER);
+    Lazy::force(&RUNTIME_HOOKS);
     let threads = c_int::try_from(threads).unwrap_or(c_int::MAX);
     // SAFETY: the runtime takes any non-negative count and synchronizes
     // internally with running pipelines.
