@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use halide_pipelines::{CfaPattern, DemosaicAlgorithm, set_num_threads};
+use halide_pipelines::{CfaPattern, DemosaicAlgorithm, ThreadPool, set_num_threads, set_thread_pool};
 use image::{ColorType, DynamicImage, ImageFormat, ImageReader};
 use ndarray::Array3;
 
@@ -85,6 +85,19 @@ pub struct Cli {
     /// Threads in Halide's thread pool; 0 = Halide's default [default: Halide's default, one per core]
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<usize>,
+
+    /// Threads that run the pipelines' parallel loops (the `rayon` feature adds rayon's)
+    #[arg(long, value_enum, default_value = "halide")]
+    pool: PoolArg,
+}
+
+/// `--pool`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PoolArg {
+    /// Halide's own thread pool, sized by --threads
+    Halide,
+    /// rayon's global pool (size it with RAYON_NUM_THREADS; --threads does not apply)
+    Rayon,
 }
 
 /// `--algorithm`
@@ -137,11 +150,12 @@ impl Cli {
         }
     }
 
-    /// The thread count, for the output.
+    /// The thread pool and its size, for the output.
     pub fn threads_description(&self) -> String {
-        match self.threads {
-            Some(n) if n > 0 => n.to_string(),
-            _ => "Halide's default".to_string(),
+        match (self.pool, self.threads) {
+            (PoolArg::Rayon, _) => "rayon's global pool".to_string(),
+            (PoolArg::Halide, Some(n)) if n > 0 => format!("{n} (Halide's pool)"),
+            (PoolArg::Halide, _) => "Halide's default (one per core)".to_string(),
         }
     }
 }
@@ -194,6 +208,13 @@ enum Input {
 }
 
 fn run(cli: &Cli) -> Result<(), String> {
+    if cli.pool == PoolArg::Rayon && cli.threads.is_some() {
+        return Err("--threads sizes Halide's pool; with --pool rayon, set RAYON_NUM_THREADS instead".into());
+    }
+    set_thread_pool(match cli.pool {
+        PoolArg::Halide => ThreadPool::Halide,
+        PoolArg::Rayon => ThreadPool::Rayon,
+    });
     if let Some(threads) = cli.threads {
         set_num_threads(threads);
     }
@@ -297,7 +318,7 @@ fn run_photo(photo: DynamicImage, name: &str, credit: Option<&str>, cli: &Cli) -
         say!("       {credit}");
     }
     say!(
-        "mosaic: {} Bayer frame simulated from it (8-bit); Halide threads: {}",
+        "mosaic: {} Bayer frame simulated from it (8-bit); threads: {}",
         pattern_name(pattern),
         cli.threads_description()
     );

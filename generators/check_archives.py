@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks every shipped archive without running it: each member's object format
 and architecture match the Rust target of its folder, and the archive's symbol
-index exports what the bindings call. This is what CI can prove for the targets
+index exports what the bindings call; pipelines reach Halide's thread pool only
+through `halide_do_par_for` (the one hook the safe crate's `rayon` feature
+replaces). This is what CI can prove for the targets
 it cannot run (cross-generated archives).
 
     python generators/check_archives.py [--root DIR]
@@ -84,7 +86,18 @@ def object_format(body: bytes) -> tuple[str, int] | None:
     return None
 
 
-def check_archive(path: Path, rust_target: str, symbols: list[str]) -> list[str]:
+# Task entry points a pipeline could call besides `halide_do_par_for` (async
+# producers, parallel tasks): the `rayon` feature would not route them.
+UNROUTED_TASK_ENTRY_POINTS = ("halide_do_parallel_tasks", "halide_do_task", "halide_do_loop_task")
+
+
+def references(body: bytes, symbol: str) -> bool:
+    """Whether an object file names `symbol` in its string table (a symbol it
+    defines or imports; a name is stored NUL-terminated and NUL-preceded)."""
+    return any(f"\0{prefix}{symbol}\0".encode() in body for prefix in ("", "_"))
+
+
+def check_archive(path: Path, rust_target: str, symbols: list[str], pipeline: bool = False) -> list[str]:
     problems = []
     members = read_ar(path)
     want_format = expected_format(rust_target)
@@ -94,6 +107,11 @@ def check_archive(path: Path, rust_target: str, symbols: list[str]) -> list[str]
     for name, fmt in objects:
         if fmt != want_format:
             problems.append(f"{path}: member {name} is {fmt}, expected {want_format} for {rust_target}")
+    if pipeline:
+        for name, body in members:
+            for symbol in UNROUTED_TASK_ENTRY_POINTS:
+                if object_format(body) and references(body, symbol):
+                    problems.append(f"{path}: member {name} calls {symbol}, which the rayon feature does not route")
     prefix = "_" if want_format[0] == "mach-o" else ""
     index = symbol_index(members)
     for symbol in symbols:
@@ -115,7 +133,7 @@ def main() -> int:
         for pipeline in manifest["pipeline"]:
             name = pipeline["function"]
             archive = root / "halide-pipelines-sys" / "prebuilt" / rust_target / f"{name}.a"
-            problems += check_archive(archive, rust_target, [name, f"{name}_argv", f"{name}_metadata"])
+            problems += check_archive(archive, rust_target, [name, f"{name}_argv", f"{name}_metadata"], pipeline=True)
             checked += 1
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)

@@ -301,7 +301,7 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
         developed.push(srgb);
     }
     say!(
-        "\ntime: one call each, on the 16-bit frame; Halide threads: {}.",
+        "\ntime: one call each, on the 16-bit frame; threads: {}.",
         cli.threads_description()
     );
     if developed.len() > 1 {

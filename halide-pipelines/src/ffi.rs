@@ -267,7 +267,8 @@ unsafe extern "C" fn route_error(user_context: *mut c_void, message: *const c_ch
 }
 
 /// Installed once, before the first pipeline call of this crate: Halide's error
-/// handler and its allocator are process-wide.
+/// handler, its allocator and (feature `rayon`) its parallel-for are
+/// process-wide.
 static RUNTIME_HOOKS: Lazy<()> = Lazy::new(|| {
     // SAFETY: `route_error` has the signature Halide expects and never unwinds.
     unsafe { halide_set_error_handler(Some(route_error)) };
@@ -278,7 +279,18 @@ static RUNTIME_HOOKS: Lazy<()> = Lazy::new(|| {
         halide_set_custom_malloc(Some(allocator::halide_cached_malloc));
         halide_set_custom_free(Some(allocator::halide_cached_free));
     }
+    // SAFETY: `do_par_for` has Halide's signature, never unwinds, and runs every
+    // iteration before it returns (or hands the loop to Halide's own pool).
+    #[cfg(feature = "rayon")]
+    unsafe {
+        halide_runtime_sys::halide_set_custom_do_par_for(Some(crate::rayon_pool::do_par_for));
+    }
 });
+
+/// Installs [`RUNTIME_HOOKS`] if this is the first use of the runtime.
+pub(crate) fn install_runtime_hooks() {
+    Lazy::force(&RUNTIME_HOOKS);
+}
 
 /// Runs `pipeline` with `args` (the arguments after `user_context`, in order).
 ///
@@ -286,7 +298,7 @@ static RUNTIME_HOOKS: Lazy<()> = Lazy::new(|| {
 /// a call allocates nothing and initializes only what it passes.
 pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> Result<(), Error> {
     const { assert!(A <= MAX_ARGS) };
-    Lazy::force(&RUNTIME_HOOKS);
+    install_runtime_hooks();
     pipeline.check_signature()?;
     assert_eq!(
         args.len(),
@@ -369,7 +381,7 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
 /// halide_pipelines::set_num_threads(previous);
 /// ```
 pub fn set_num_threads(threads: usize) -> usize {
-    Lazy::force(&RUNTIME_HOOKS);
+    install_runtime_hooks();
     let threads = c_int::try_from(threads).unwrap_or(c_int::MAX);
     // SAFETY: the runtime takes any non-negative count and synchronizes
     // internally with running pipelines.

@@ -18,7 +18,9 @@
 //! - Every failure is an [`Error`]: Halide's error codes with the message Halide
 //!   produced for that call (also when raised on a worker thread), and this
 //!   crate's own argument checks. Nothing is printed and nothing aborts.
-//! - Pipelines run on Halide's thread pool; see [`set_num_threads`].
+//! - Pipelines run on Halide's thread pool; see [`set_num_threads`]. With the
+//!   `rayon` feature they run on rayon's instead (see `set_thread_pool`), so
+//!   an application that uses rayon keeps one thread per core.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
@@ -30,6 +32,8 @@ mod ffi;
 #[cfg(feature = "image")]
 mod image_buffers;
 mod pipelines;
+#[cfg(feature = "rayon")]
+mod rayon_pool;
 
 pub use buffer::{Buffer, BufferMut};
 pub use element::Element;
@@ -39,3 +43,5 @@ pub use ffi::set_num_threads;
 pub use image_buffers::{demosaic_image, demosaic_into_image};
 pub use pipelines::add::add;
 pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
+#[cfg(feature = "rayon")]
+pub use rayon_pool::{ThreadPool, set_thread_pool};
