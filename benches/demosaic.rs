@@ -1,5 +1,6 @@
 //! Demosaic throughput on a 12-megapixel (4000x3000) RGGB frame: every
-//! algorithm x u8/u16 x interleaved/planar output, on all threads and on one,
+//! algorithm x u8/u16 x interleaved/planar output, on all threads and on one
+//! of Halide's pool, and (interleaved) on rayon's pool (feature `rayon`),
 //! next to the memory floor: one pass that reads the mosaic and writes three
 //! samples per pixel (each sample copied into R, G and B), on all threads.
 //! No demosaic that reads its input once and writes its output once can beat
@@ -17,11 +18,14 @@ use std::hint::black_box;
 use std::io::Cursor;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, set_num_threads};
-use ndarray::{Array2, Array3, ArrayViewMut3, Axis};
+use halide_pipelines::{
+    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, ThreadPool, demosaic, set_num_threads,
+    set_thread_pool,
+};
+use ndarray::{Array3, ArrayViewMut3};
 
-const HEIGHT: usize = 3000;
-const WIDTH: usize = 4000;
+mod common;
+use common::{HEIGHT, WIDTH, check_floor, frame, replicate};
 
 /// The bayer crate's Linear and Cubic.
 const BAYER_ALGORITHMS: [bayer::Demosaic; 2] = [bayer::Demosaic::Linear, bayer::Demosaic::Cubic];
@@ -159,79 +163,6 @@ fn check_peers_at<T: PeerSample>(sample: &str) {
     }
 }
 
-fn frame<T: DemosaicSample + From<u8>>() -> Array2<T> {
-    Array2::from_shape_fn((HEIGHT, WIDTH), |(y, x)| T::from(((x * 7 + y * 13) % 251) as u8))
-}
-
-/// The floor: read each sample once, write it three times, on all threads,
-/// with the widest vectors the CPU has (the copy loop below, compiled for
-/// AVX-512 or AVX2 when present: a plain build targets SSE2 and would make
-/// the floor slower than the memory is).
-fn replicate<T: Copy + Send + Sync + 'static>(raw: &Array2<T>, rgb: &mut Array3<T>) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let rows_per_thread = HEIGHT.div_ceil(threads);
-    let kernel = replicate_kernel::<T>();
-    std::thread::scope(|scope| {
-        let raw_strips = raw.axis_chunks_iter(Axis(0), rows_per_thread);
-        let rgb_strips = rgb.axis_chunks_iter_mut(Axis(0), rows_per_thread);
-        for (raw_strip, mut rgb_strip) in raw_strips.zip(rgb_strips) {
-            scope.spawn(move || {
-                let source = raw_strip.to_slice().expect("the frame is contiguous");
-                let target = rgb_strip.as_slice_mut().expect("the output is contiguous");
-                kernel(source, target);
-            });
-        }
-    });
-}
-
-/// `target[3 i + c] = source[i]`, in blocks of `LANES` samples (one vector
-/// register of them) so that the compiler turns each block into a few vector
-/// shuffles and full-width stores.
-#[inline(always)]
-fn replicate_block<T: Copy, const LANES: usize>(source: &[T], target: &mut [T]) {
-    let mut sources = source.chunks_exact(LANES);
-    let mut targets = target.chunks_exact_mut(3 * LANES);
-    for (block, pixels) in (&mut sources).zip(&mut targets) {
-        for (i, &sample) in block.iter().enumerate() {
-            pixels[3 * i..3 * i + 3].copy_from_slice(&[sample; 3]);
-        }
-    }
-    for (pixel, &sample) in targets.into_remainder().chunks_exact_mut(3).zip(sources.remainder()) {
-        pixel.copy_from_slice(&[sample; 3]);
-    }
-}
-
-/// The fastest `replicate_block` this CPU runs: 64-byte blocks with AVX-512,
-/// 32-byte blocks with AVX2, else 16-byte blocks.
-fn replicate_kernel<T: Copy + 'static>() -> fn(&[T], &mut [T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-        fn avx512<T: Copy>(source: &[T], target: &mut [T]) {
-            match std::mem::size_of::<T>() {
-                1 => replicate_block::<T, 64>(source, target),
-                _ => replicate_block::<T, 32>(source, target),
-            }
-        }
-        #[target_feature(enable = "avx2")]
-        fn avx2<T: Copy>(source: &[T], target: &mut [T]) {
-            match std::mem::size_of::<T>() {
-                1 => replicate_block::<T, 32>(source, target),
-                _ => replicate_block::<T, 16>(source, target),
-            }
-        }
-        if std::arch::is_x86_feature_detected!("avx512vbmi") && std::arch::is_x86_feature_detected!("avx512bw") {
-            // SAFETY: the features it was compiled for were detected just above.
-            return |source, target| unsafe { avx512(source, target) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above, for AVX2.
-            return |source, target| unsafe { avx2(source, target) };
-        }
-    }
-    replicate_block::<T, 16>
-}
-
 fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
     let raw = frame::<T>();
     let mut interleaved = Array3::<T>::from_elem((HEIGHT, WIDTH, 3), T::default());
@@ -240,22 +171,25 @@ fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
     group.throughput(Throughput::Elements((HEIGHT * WIDTH) as u64));
     group.sample_size(10);
 
-    replicate(&raw, &mut interleaved);
-    assert!(
-        interleaved.indexed_iter().all(|((y, x, _), &v)| v == raw[[y, x]]),
-        "the floor must copy every sample into R, G and B"
-    );
+    check_floor(&raw, &mut interleaved);
     group.bench_function("memory floor (all threads)", |b| {
         b.iter(|| replicate(black_box(&raw), &mut interleaved))
     });
-    for threads in [1, 0] {
+    // Halide's own pool, on one thread and on all, then rayon's global pool
+    // (feature `rayon`) on all.
+    for (pool, threads) in [(ThreadPool::Halide, 1), (ThreadPool::Halide, 0), (ThreadPool::Rayon, 0)] {
         // Halide 21's pool keeps every worker it has started even when the
         // thread count is lowered: start from a fresh pool so "1 thread" is one.
         // SAFETY: no pipeline is running (criterion runs one benchmark at a time
         // on this thread); the next call starts a new pool.
         unsafe { halide_pipelines_sys::halide_runtime_sys::halide_shutdown_thread_pool() };
         set_num_threads(threads);
-        let thread_label = if threads == 0 { "all threads" } else { "1 thread" };
+        set_thread_pool(pool);
+        let thread_label = match (pool, threads) {
+            (ThreadPool::Rayon, _) => "rayon pool",
+            (_, 0) => "all threads",
+            _ => "1 thread",
+        };
         for algorithm in DemosaicAlgorithm::ALL {
             let mut run = |name: &str, output: ArrayViewMut3<T>| {
                 let input = Buffer::try_from(raw.view()).unwrap();
@@ -265,10 +199,13 @@ fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
                 });
             };
             run("interleaved", interleaved.view_mut());
-            run("planar", planar.view_mut().permuted_axes([1, 2, 0]));
+            if pool == ThreadPool::Halide {
+                run("planar", planar.view_mut().permuted_axes([1, 2, 0]));
+            }
         }
     }
     set_num_threads(0);
+    set_thread_pool(ThreadPool::Halide);
 
     // bayer parallelises over rows on rayon's global pool (all threads); run
     // inside a one-thread pool, the same code gives its serial figure.

@@ -1,0 +1,228 @@
+//! Each CPU variant of the x86-64 archives, forced: the shipped archives hold
+//! four compilations of every pipeline (AVX-512, AVX2, SSE4.1, plain x86-64)
+//! and pick the best one the CPU has at their first call. This bench runs
+//! itself once per variant in a child process that denies the CPU features
+//! above it (Halide's `halide_set_custom_can_use_target_features`, installed
+//! before any call, since the choice is made once per process), checks which
+//! variant every pipeline then chose, and times the demosaics (12 MP RGGB,
+//! interleaved, all threads) and the memory floor they compare to.
+//!
+//! `cargo bench --bench dispatch`. On a CPU without a variant's features
+//! that variant's run says so and is skipped.
+
+use std::ffi::c_int;
+use std::process::Command;
+use std::sync::Mutex;
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use halide_pipelines::{
+    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, ThreadPool, demosaic, demosaic_to_array,
+    set_thread_pool,
+};
+use halide_pipelines_sys::halide_runtime_sys::{
+    halide_default_can_use_target_features, halide_set_custom_can_use_target_features, halide_target_feature_avx,
+    halide_target_feature_avx2, halide_target_feature_avx512, halide_target_feature_sse41, halide_target_feature_t,
+};
+use ndarray::Array3;
+
+mod common;
+use common::{HEIGHT, WIDTH, check_floor, frame, replicate};
+
+/// Set in the child process: the variant it runs.
+const VARIANT_VARIABLE: &str = "HALIDE_PIPELINES_BENCH_VARIANT";
+
+struct Variant {
+    name: &'static str,
+    /// The feature that marks this variant's compilation (none: plain x86-64).
+    marker: Option<halide_target_feature_t>,
+    /// Features reported missing, so that better variants are refused.
+    denied: &'static [halide_target_feature_t],
+    /// Whether this CPU can run the variant.
+    available: fn() -> bool,
+}
+
+#[cfg(target_arch = "x86_64")]
+mod cpu {
+    use std::arch::is_x86_feature_detected as has;
+    pub fn avx512() -> bool {
+        // Halide's avx512 variant is its Skylake-class set.
+        has!("avx512f") && has!("avx512cd") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl")
+    }
+    pub fn avx2() -> bool {
+        has!("avx2") && has!("fma") && has!("f16c")
+    }
+    pub fn sse41() -> bool {
+        has!("sse4.1")
+    }
+}
+#[cfg(not(target_arch = "x86_64"))]
+mod cpu {
+    pub fn avx512() -> bool {
+        false
+    }
+    pub fn avx2() -> bool {
+        false
+    }
+    pub fn sse41() -> bool {
+        false
+    }
+}
+
+const VARIANTS: [Variant; 4] = [
+    Variant {
+        name: "avx512",
+        marker: Some(halide_target_feature_avx512),
+        denied: &[],
+        available: cpu::avx512,
+    },
+    Variant {
+        name: "avx2",
+        marker: Some(halide_target_feature_avx2),
+        denied: &[halide_target_feature_avx512],
+        available: cpu::avx2,
+    },
+    Variant {
+        name: "sse41",
+        marker: Some(halide_target_feature_sse41),
+        denied: &[
+            halide_target_feature_avx512,
+            halide_target_feature_avx2,
+            halide_target_feature_avx,
+        ],
+        available: cpu::sse41,
+    },
+    Variant {
+        name: "x86-64",
+        marker: None,
+        denied: &[
+            halide_target_feature_avx512,
+            halide_target_feature_avx2,
+            halide_target_feature_avx,
+            halide_target_feature_sse41,
+        ],
+        available: || true,
+    },
+];
+
+/// The variant of this child process, read by the hook.
+static CURRENT: Mutex<Option<&'static Variant>> = Mutex::new(None);
+/// Every feature set the hook accepted.
+static ACCEPTED: Mutex<Vec<Vec<u64>>> = Mutex::new(Vec::new());
+
+fn has(features: &[u64], feature: halide_target_feature_t) -> bool {
+    let bit = feature as usize;
+    features.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0)
+}
+
+/// Halide asks, per variant and best first, whether the CPU has `features`:
+/// say no to the denied ones, and ask Halide's own check for the rest.
+unsafe extern "C" fn can_use_features(count: c_int, features: *const u64) -> c_int {
+    let outcome = std::panic::catch_unwind(|| {
+        // SAFETY: Halide passes `count` words of feature bits.
+        let words = unsafe { std::slice::from_raw_parts(features, usize::try_from(count).unwrap_or(0)) };
+        let variant = CURRENT.lock().unwrap().expect("set before any call");
+        if variant.denied.iter().any(|&feature| has(words, feature)) {
+            return 0;
+        }
+        // SAFETY: Halide's arguments, passed on unchanged.
+        let usable = unsafe { halide_default_can_use_target_features(count, features) };
+        if usable != 0 {
+            ACCEPTED.lock().unwrap().push(words.to_vec());
+        }
+        usable
+    });
+    outcome.unwrap_or(0)
+}
+
+fn bench_variant(c: &mut Criterion, variant: &'static Variant) {
+    *CURRENT.lock().unwrap() = Some(variant);
+    // SAFETY: `can_use_features` has Halide's signature and never unwinds; it is
+    // installed before the first pipeline call, when each archive picks its variant.
+    unsafe { halide_set_custom_can_use_target_features(Some(can_use_features)) };
+    set_thread_pool(ThreadPool::Halide);
+    // One small call of each archive first, so that all six choose their
+    // variant whatever the benchmark filter selects.
+    for algorithm in DemosaicAlgorithm::ALL {
+        demosaic_to_array(ndarray::Array2::<u8>::zeros((4, 4)).view(), CfaPattern::Rggb, algorithm).unwrap();
+        demosaic_to_array(
+            ndarray::Array2::<u16>::zeros((4, 4)).view(),
+            CfaPattern::Rggb,
+            algorithm,
+        )
+        .unwrap();
+    }
+    bench_sample::<u8>(c, variant, "u8");
+    bench_sample::<u16>(c, variant, "u16");
+    // Each archive asked about its variants from the least to the most specific
+    // (the plain x86-64 one needs no question) and runs the most specific
+    // accepted: so each of the six archives called must have accepted this
+    // variant's set, and none a set with a denied feature (by construction).
+    let accepted = ACCEPTED.lock().unwrap();
+    let chosen = match variant.marker {
+        Some(marker) => accepted.iter().filter(|features| has(features, marker)).count(),
+        None => 6 - accepted.len(),
+    };
+    assert_eq!(
+        chosen, 6,
+        "the {} variant ran in {chosen} of 6 archives (accepted: {accepted:x?})",
+        variant.name
+    );
+}
+
+fn bench_sample<T: DemosaicSample + From<u8>>(c: &mut Criterion, variant: &Variant, sample: &str) {
+    let raw = frame::<T>();
+    let mut rgb = Array3::<T>::from_elem((HEIGHT, WIDTH, 3), T::default());
+    let mut group = c.benchmark_group(format!("dispatch 12MP {sample}"));
+    group.throughput(Throughput::Elements((HEIGHT * WIDTH) as u64));
+    group.sample_size(10);
+    let input = Buffer::try_from(raw.view()).unwrap();
+    let mut output = BufferMut::try_from(rgb.view_mut()).unwrap();
+    for algorithm in DemosaicAlgorithm::ALL {
+        group.bench_function(
+            BenchmarkId::new(format!("{algorithm:?} interleaved"), variant.name),
+            |b| b.iter(|| demosaic(&input, &mut output, CfaPattern::Rggb, algorithm).unwrap()),
+        );
+    }
+    group.finish();
+}
+
+fn bench_floor<T: DemosaicSample + From<u8>>(c: &mut Criterion, sample: &str) {
+    let raw = frame::<T>();
+    let mut rgb = Array3::<T>::from_elem((HEIGHT, WIDTH, 3), T::default());
+    check_floor(&raw, &mut rgb);
+    let mut group = c.benchmark_group(format!("dispatch 12MP {sample}"));
+    group.throughput(Throughput::Elements((HEIGHT * WIDTH) as u64));
+    group.sample_size(10);
+    group.bench_function("memory floor (all threads)", |b| b.iter(|| replicate(&raw, &mut rgb)));
+    group.finish();
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    if let Ok(name) = std::env::var(VARIANT_VARIABLE) {
+        let variant = VARIANTS.iter().find(|v| v.name == name).expect("a known variant");
+        bench_variant(&mut criterion, variant);
+        criterion.final_summary();
+        return;
+    }
+    if !cfg!(target_arch = "x86_64") {
+        println!("dispatch: the archives of this target have one variant; see `cargo bench --bench demosaic`");
+        return;
+    }
+    bench_floor::<u8>(&mut criterion, "u8");
+    bench_floor::<u16>(&mut criterion, "u16");
+    let this = std::env::current_exe().expect("the bench's own path");
+    for variant in &VARIANTS {
+        if !(variant.available)() {
+            println!("dispatch: this CPU cannot run the {} variant; skipped", variant.name);
+            continue;
+        }
+        let status = Command::new(&this)
+            .args(std::env::args_os().skip(1))
+            .env(VARIANT_VARIABLE, variant.name)
+            .status()
+            .expect("the bench runs itself");
+        assert!(status.success(), "the {} variant's run failed: {status}", variant.name);
+    }
+    criterion.final_summary();
+}
