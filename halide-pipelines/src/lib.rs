@@ -18,6 +18,7 @@
 //! - Every failure is an [`Error`]: Halide's error codes with the message Halide
 //!   produced for that call (also when raised on a worker thread), and this
 //!   crate's own argument checks. Nothing is printed and nothing aborts.
+//!   [`bad_inputs`] lists every class of bad input and what it returns.
 //! - Pipelines run on Halide's thread pool; see [`set_num_threads`]. With the
 //!   `rayon` feature they run on rayon's instead (see `set_thread_pool`), so
 //!   an application that uses rayon keeps one thread per core.
@@ -25,6 +26,8 @@
 #![warn(missing_docs)]
 
 mod allocator;
+#[doc = include_str!("bad_inputs.md")]
+pub mod bad_inputs {}
 mod buffer;
 mod element;
 mod error;

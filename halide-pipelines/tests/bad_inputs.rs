@@ -154,3 +154,62 @@ fn cropped_output_stays_inside_its_view() {
     assert!(rgb.slice(s![2..8, 3..9, ..]).iter().all(|&v| v == 9));
     assert_eq!(rgb.iter().filter(|&&v| v == 200).count(), 300 - 108);
 }
+
+#[test]
+fn one_pixel_and_one_row_frames_are_bad_shapes_for_demosaic() {
+    // A Bayer tile needs 2x2 samples: a 1x1, 1xN or Nx1 frame has no pattern.
+    for (raw_shape, axis) in [((1, 1), 0), ((1, 6), 0), ((6, 1), 1)] {
+        let (h, w) = raw_shape;
+        let error = demosaic_error(raw_shape, (h, w, 3));
+        assert_eq!(
+            error,
+            Error::BadShape {
+                argument: "input",
+                axis,
+                actual: 1,
+                expected: "at least 2".into()
+            },
+            "{raw_shape:?}"
+        );
+    }
+}
+
+#[test]
+fn the_smallest_and_odd_frames_demosaic() {
+    // 2x2 is the smallest frame; odd sizes end mid-tile. A flat field must come
+    // out flat in every algorithm (the reference tests compare odd frames value
+    // by value; this one covers the smallest sizes).
+    for (h, w) in [(2, 2), (2, 3), (3, 2), (3, 3), (5, 7)] {
+        for algorithm in DemosaicAlgorithm::ALL {
+            let raw = Array2::<u16>::from_elem((h, w), 4321);
+            let rgb = halide_pipelines::demosaic_to_array(raw.view(), CfaPattern::Gbrg, algorithm).unwrap();
+            assert!(rgb.iter().all(|&v| v == 4321), "{h}x{w} {algorithm:?}: {rgb:?}");
+        }
+    }
+}
+
+#[test]
+fn one_by_one_add_and_single_rows_work() {
+    let input = Array2::<f32>::from_elem((1, 1), 2.5);
+    let mut output = Array2::<f32>::zeros((1, 1));
+    add(
+        &Buffer::try_from(input.view()).unwrap(),
+        &mut BufferMut::try_from(output.view_mut()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(output[[0, 0]], 3.5);
+}
+
+#[test]
+fn empty_demosaic_output_is_a_bad_shape_not_a_call() {
+    // Empty frames have no 2x2 tile either: the input check names the axis.
+    assert_eq!(
+        demosaic_error((0, 4), (0, 4, 3)),
+        Error::BadShape {
+            argument: "input",
+            axis: 0,
+            actual: 0,
+            expected: "at least 2".into()
+        }
+    );
+}
