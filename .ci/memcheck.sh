@@ -3,9 +3,12 @@
 # pure-Rust reference test excepted): no invalid access, no uninitialised use,
 # no definite leak, also in the child process the concurrency test starts.
 # valgrind's own reports go to log files, so the tests still see a clean stderr.
+# Twice: on Halide's thread pool, and with the `rayon` feature on rayon's.
 set -euo pipefail
 logs=$(mktemp -d)
-binaries=$(cargo test --locked -p halide-pipelines -p halide-pipelines-sys --no-run --message-format=json 2>/dev/null \
+for features in "" "halide-pipelines/rayon"; do
+echo "features: ${features:-default}"
+binaries=$(cargo test --locked -p halide-pipelines -p halide-pipelines-sys --features "$features" --no-run --message-format=json 2>/dev/null \
   | python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -14,11 +17,12 @@ for line in sys.stdin:
     if message.get("profile", {}).get("test") and executable and "demosaic_reference" not in executable:
         print(executable)')
 for binary in $binaries; do
-  name=$(basename "$binary")
+  name=$(basename "$binary")${features:+-rayon}
   valgrind --quiet --trace-children=yes --log-file="$logs/$name.%p" --error-exitcode=9 \
     --leak-check=full --errors-for-leak-kinds=definite "$binary" --test-threads=2 > "$logs/$name.out" 2>&1 \
     || { cat "$logs/$name.out"; cat "$logs/$name".*; echo "FAIL: memcheck on $name"; exit 1; }
   echo "memcheck clean: $name ($(grep -E '^test result' "$logs/$name.out"))"
+done
 done
 if grep -l -E "Invalid|uninitialised|definitely lost: [1-9]" "$logs"/*.[0-9]* 2>/dev/null; then
   echo "FAIL: valgrind reported errors"; exit 1
