@@ -138,15 +138,13 @@ fn demosaic_again<T: DemosaicSample>(case: &Expected<T>, seed: usize) {
         1 => planar.view_mut().permuted_axes([1, 2, 0]),
         _ => transposed.view_mut().permuted_axes([1, 0, 2]),
     };
-    let mut output = BufferMut::try_from(output).unwrap();
     demosaic(
         &Buffer::try_from(case.raw.view()).unwrap(),
-        &mut output,
+        &mut BufferMut::try_from(output).unwrap(),
         case.pattern,
         case.algorithm,
     )
     .unwrap();
-    drop(output);
     let got = match seed % 3 {
         0 => interleaved,
         1 => planar.permuted_axes([1, 2, 0]).to_owned(),
