@@ -107,6 +107,19 @@ impl<T: Element, const N: usize> RawView<T, N> {
             empty |= extent == 0;
             reach = reach.saturating_add((extent as u64).saturating_sub(1) * u64::from(stride.unsigned_abs()));
         }
+        // Halide also bounds the element count of a buffer, which a broadcast
+        // view can exceed without spanning any memory.
+        let elements = shape
+            .iter()
+            .fold(1u64, |product, &extent| product.saturating_mul(extent as u64));
+        if elements > i32::MAX as u64 {
+            return Err(Error::TooManyElements {
+                argument: VIEW,
+                elements: shape
+                    .iter()
+                    .fold(1u128, |product, &extent| product.saturating_mul(extent as u128)),
+            });
+        }
         let bytes = reach.saturating_add(1).saturating_mul(size_of::<T>() as u64);
         if !empty && bytes > i32::MAX as u64 {
             return Err(Error::SpanTooLarge {

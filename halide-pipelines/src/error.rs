@@ -63,6 +63,15 @@ macro_rules! halide_errors {
                 /// Bytes from the lowest to the highest addressed element, inclusive.
                 bytes: u128,
             },
+            /// The view has more elements than Halide allows in one buffer
+            /// (2^31 - 1), even if they share memory (a broadcast view).
+            #[error("argument `{argument}`: the view has {elements} elements, more than Halide's limit of {max} per buffer", max = i32::MAX)]
+            TooManyElements {
+                /// The argument.
+                argument: ArgumentName,
+                /// The product of the view's extents (saturating at `u128::MAX`).
+                elements: u128,
+            },
             /// An output view in which several elements share one memory location
             /// (stride 0 on an axis longer than 1): the result would depend on write order.
             #[error("argument `{argument}`, axis {axis}: an output must not alias itself, but its stride is 0 over an extent of {extent}")]

@@ -58,6 +58,25 @@ fn extent_beyond_i32_is_rejected_at_conversion() {
 }
 
 #[test]
+fn broadcast_views_with_more_elements_than_halide_allows_are_rejected_at_conversion() {
+    // Found by the add_views fuzz target: each extent fits, no memory is
+    // spanned, but Halide limits a buffer to 2^31 - 1 elements.
+    let one = Array2::<f32>::from_elem((1, 1), 5.0);
+    let error = Buffer::try_from(one.broadcast((32768, 65536)).unwrap()).unwrap_err();
+    assert_eq!(
+        error,
+        Error::TooManyElements {
+            argument: "view",
+            elements: 1 << 31
+        }
+    );
+    assert!(error.to_string().contains("2147483648 elements"), "{error}");
+    // One element fewer than the limit converts.
+    let fits = one.broadcast((1, i32::MAX as usize)).unwrap();
+    assert!(Buffer::try_from(fits).is_ok());
+}
+
+#[test]
 fn empty_input_with_non_empty_output() {
     let input = Array2::<f32>::zeros((4, 0));
     let mut output = Array2::<f32>::zeros((4, 4));
