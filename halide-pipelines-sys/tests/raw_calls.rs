@@ -8,9 +8,12 @@ use std::sync::Mutex;
 
 use halide_pipelines_sys::halide_runtime_sys::{
     halide_buffer_t, halide_dimension_t, halide_error_code_access_out_of_bounds, halide_set_error_handler,
-    halide_type_float, halide_type_t, halide_type_uint,
+    halide_type_float, halide_type_uint,
 };
 use halide_pipelines_sys::{add, demosaic_bilinear_u8_interleaved, demosaic_bilinear_u16_interleaved};
+
+mod common;
+use common::{buffer, dim};
 
 /// Messages the error handler received, keyed by the user context of the call.
 static MESSAGES: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
@@ -34,25 +37,10 @@ fn dense_buffer<T>(data: &mut [T], shape: &[usize], code: u32, dims: &mut Vec<ha
     dims.clear();
     let mut stride = 1;
     for &extent in shape.iter().rev() {
-        dims.push(halide_dimension_t {
-            min: 0,
-            extent: extent as i32,
-            stride,
-            flags: 0,
-        });
+        dims.push(dim(extent as i32, stride));
         stride *= extent as i32;
     }
-    halide_buffer_t {
-        host: data.as_mut_ptr().cast(),
-        type_: halide_type_t {
-            code: code as u8,
-            bits: (8 * size_of::<T>()) as u8,
-            lanes: 1,
-        },
-        dimensions: dims.len() as i32,
-        dim: dims.as_mut_ptr(),
-        ..Default::default()
-    }
+    buffer(data, code, dims)
 }
 
 #[test]
