@@ -17,9 +17,6 @@ worst, so Int(16) is enough; for uint16 it is 2.6e6, which needs Int(32).
 The type must be signed: the negative taps make sums below zero.
 """
 
-import functools
-import operator
-
 import halide as hl
 
 # Green at a red or blue pixel (colour's GR_GB), denominator 8.
@@ -73,32 +70,94 @@ def malvar2004(plane, tx, ty, wide: hl.Type):
 
     def at(px, py):
         """The sample at pixel (px, py) relative to the tile's top-left pixel."""
-        return planes[px % 2, py % 2][tx + px // 2, ty + py // 2]
+        sample = planes[px % 2, py % 2][tx + px // 2, ty + py // 2]
+        return sample if isinstance(sample, hl.Expr) else hl.Expr(sample)
 
-    def interpolate(cx, cy, taps, shift):
-        """Apply `taps` centred on pixel (cx, cy) of the tile and round."""
-        # One multiply per distinct weight: taps of equal weight are summed first.
-        by_weight = {}
-        for (dx, dy), weight in taps.items():
-            by_weight.setdefault(weight, []).append(at(cx + dx, cy + dy))
-        total = functools.reduce(operator.add, (
-            hl.cast(wide, weight) * functools.reduce(operator.add, samples)
-            for weight, samples in sorted(by_weight.items(), reverse=True)
-        ))
-        return (total + (1 << (shift - 1))) >> shift
+    return _tile_values(at)
+
+
+def _tile_values(at):
+    """The tile's twelve values from `at(px, py)`, the sample at pixel
+    (px, py) relative to the tile's top-left pixel: each is one of the filters
+    above, rounded as (sum + half) >> shift, but the two filters of a pixel
+    share their partial sums (the same integer sums, added in another order:
+    exact, and every partial sum stays within the bound of the module
+    docstring, so the results are those of the filters as tabulated, which
+    `check_tile_values` verifies). Works on Halide Exprs and on Python ints."""
+
+    def rounded(total, shift):
+        # (total + 2^(shift-1)) >> shift (floor), written as the quotient
+        # plus the bit below it so that Halide does not lift it to
+        # rounding_shift_right, which x86 lowers through halving adds: the
+        # 16-bit filters' inner loop went from 246 to 210 instructions.
+        return (total >> shift) + ((total >> (shift - 1)) & 1)
+
+    def sum_of(*offsets):
+        total = at(*offsets[0])
+        for offset in offsets[1:]:
+            total = total + at(*offset)
+        return total
+
+    def chroma_site(cx, cy):
+        """Green and the other chroma at a red or blue pixel: G_AT_RB and
+        DIAGONAL share the centre and the four same-colour samples two away."""
+        centre4 = at(cx, cy) * 4
+        far = sum_of((cx - 2, cy), (cx + 2, cy), (cx, cy - 2), (cx, cy + 2))
+        near = sum_of((cx - 1, cy), (cx + 1, cy), (cx, cy - 1), (cx, cy + 1))
+        diagonal = sum_of((cx - 1, cy - 1), (cx + 1, cy - 1), (cx - 1, cy + 1), (cx + 1, cy + 1))
+        t = centre4 - far  # 4 c - far: G_AT_RB is t + 2 near, DIAGONAL 3 t + 4 diagonal
+        green = rounded(t + near * 2, G_AT_RB_SHIFT)
+        other = rounded(t * 3 + diagonal * 4, DIAGONAL_SHIFT)
+        return green, other
+
+    def green_site(cx, cy):
+        """The chroma along the row (ROW) and along the column (COLUMN) at a
+        green pixel: both are 10 g - 2 diagonal plus 8 times the pair
+        of neighbours along their direction, minus 2 times the same-colour
+        pair two away along it, plus the pair two away across it."""
+        h = sum_of((cx - 2, cy), (cx + 2, cy))
+        v = sum_of((cx, cy - 2), (cx, cy + 2))
+        diagonal = sum_of((cx - 1, cy - 1), (cx + 1, cy - 1), (cx - 1, cy + 1), (cx + 1, cy + 1))
+        common = at(cx, cy) * 10 - diagonal * 2
+        along_row = rounded(common + sum_of((cx - 1, cy), (cx + 1, cy)) * 8 - h * 2 + v, ROW_COLUMN_SHIFT)
+        along_column = rounded(common + sum_of((cx, cy - 1), (cx, cy + 1)) * 8 - v * 2 + h, ROW_COLUMN_SHIFT)
+        return along_row, along_column
 
     # Which kernel goes where, as in colour: at a green pixel on a red row red
     # comes from ROW and blue from COLUMN; on a blue row the other way round.
-    at_r = (at(0, 0),
-            interpolate(0, 0, G_AT_RB, G_AT_RB_SHIFT),
-            interpolate(0, 0, DIAGONAL, DIAGONAL_SHIFT))
-    at_gr = (interpolate(1, 0, ROW, ROW_COLUMN_SHIFT),
-             at(1, 0),
-             interpolate(1, 0, COLUMN, ROW_COLUMN_SHIFT))
-    at_gb = (interpolate(0, 1, COLUMN, ROW_COLUMN_SHIFT),
-             at(0, 1),
-             interpolate(0, 1, ROW, ROW_COLUMN_SHIFT))
-    at_b = (interpolate(1, 1, DIAGONAL, DIAGONAL_SHIFT),
-            interpolate(1, 1, G_AT_RB, G_AT_RB_SHIFT),
-            at(1, 1))
+    g_at_r, b_at_r = chroma_site(0, 0)
+    r_at_gr, b_at_gr = green_site(1, 0)
+    b_at_gb, r_at_gb = green_site(0, 1)
+    g_at_b, r_at_b = chroma_site(1, 1)
+    at_r = (at(0, 0), g_at_r, b_at_r)
+    at_gr = (r_at_gr, at(1, 0), b_at_gr)
+    at_gb = (r_at_gb, at(0, 1), b_at_gb)
+    at_b = (r_at_b, g_at_b, at(1, 1))
     return at_r, at_gr, at_gb, at_b
+
+
+def check_tile_values(trials=200, seed=1):
+    """Check `_tile_values` against the tabulated filters on random integers
+    (16-bit samples, Python ints: no overflow). Raises AssertionError."""
+    import random
+
+    rng = random.Random(seed)
+
+    def filtered(at, cx, cy, taps, shift):
+        total = sum(weight * at(cx + dx, cy + dy) for (dx, dy), weight in taps.items())
+        return (total + (1 << (shift - 1))) >> shift
+
+    for _ in range(trials):
+        samples = {(px, py): rng.choice((0, 65535, rng.randrange(65536)))
+                   for px in range(-3, 5) for py in range(-3, 5)}
+        at = lambda px, py: samples[px, py]  # noqa: E731
+        expected = (
+            (at(0, 0), filtered(at, 0, 0, G_AT_RB, G_AT_RB_SHIFT), filtered(at, 0, 0, DIAGONAL, DIAGONAL_SHIFT)),
+            (filtered(at, 1, 0, ROW, ROW_COLUMN_SHIFT), at(1, 0), filtered(at, 1, 0, COLUMN, ROW_COLUMN_SHIFT)),
+            (filtered(at, 0, 1, COLUMN, ROW_COLUMN_SHIFT), at(0, 1), filtered(at, 0, 1, ROW, ROW_COLUMN_SHIFT)),
+            (filtered(at, 1, 1, DIAGONAL, DIAGONAL_SHIFT), filtered(at, 1, 1, G_AT_RB, G_AT_RB_SHIFT), at(1, 1)),
+        )
+        assert _tile_values(at) == expected, "the shared-sum filters differ from the tabulated ones"
+
+
+check_tile_values()
