@@ -25,7 +25,7 @@ use halide_pipelines::{
 use ndarray::{Array3, ArrayViewMut3};
 
 mod common;
-use common::{HEIGHT, WIDTH, check_floor, frame, replicate};
+use common::{Floor, HEIGHT, WIDTH, frame};
 
 /// The bayer crate's Linear and Cubic.
 const BAYER_ALGORITHMS: [bayer::Demosaic; 2] = [bayer::Demosaic::Linear, bayer::Demosaic::Cubic];
@@ -171,9 +171,9 @@ fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
     group.throughput(Throughput::Elements((HEIGHT * WIDTH) as u64));
     group.sample_size(10);
 
-    check_floor(&raw, &mut interleaved);
+    let floor = Floor::calibrate(&raw, &mut interleaved);
     group.bench_function("memory floor (all threads)", |b| {
-        b.iter(|| replicate(black_box(&raw), &mut interleaved))
+        b.iter(|| floor.run(black_box(&raw), &mut interleaved))
     });
     // Halide's own pool, on one thread and on all, then rayon's global pool
     // (feature `rayon`) on all.

@@ -26,7 +26,7 @@ use halide_pipelines_sys::halide_runtime_sys::{
 use ndarray::Array3;
 
 mod common;
-use common::{HEIGHT, WIDTH, check_floor, frame, replicate};
+use common::{Floor, HEIGHT, WIDTH, frame};
 
 /// Set in the child process: the variant it runs.
 const VARIANT_VARIABLE: &str = "HALIDE_PIPELINES_BENCH_VARIANT";
@@ -189,11 +189,11 @@ fn bench_sample<T: DemosaicSample + From<u8>>(c: &mut Criterion, variant: &Varia
 fn bench_floor<T: DemosaicSample + From<u8>>(c: &mut Criterion, sample: &str) {
     let raw = frame::<T>();
     let mut rgb = Array3::<T>::from_elem((HEIGHT, WIDTH, 3), T::default());
-    check_floor(&raw, &mut rgb);
+    let floor = Floor::calibrate(&raw, &mut rgb);
     let mut group = c.benchmark_group(format!("dispatch 12MP {sample}"));
     group.throughput(Throughput::Elements((HEIGHT * WIDTH) as u64));
     group.sample_size(10);
-    group.bench_function("memory floor (all threads)", |b| b.iter(|| replicate(&raw, &mut rgb)));
+    group.bench_function("memory floor (all threads)", |b| b.iter(|| floor.run(&raw, &mut rgb)));
     group.finish();
 }
 

@@ -10,26 +10,82 @@ pub fn frame<T: From<u8>>() -> Array2<T> {
     Array2::from_shape_fn((HEIGHT, WIDTH), |(y, x)| T::from(((x * 7 + y * 13) % 251) as u8))
 }
 
-/// The memory floor: read each sample once, write it three times, on all threads,
-/// with the widest vectors the CPU has (the copy loop below, compiled for
-/// AVX-512 or AVX2 when present: a plain build targets SSE2 and would make
-/// the floor slower than the memory is).
-pub fn replicate<T: Copy + Send + Sync + 'static>(raw: &Array2<T>, rgb: &mut Array3<T>) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let rows_per_thread = HEIGHT.div_ceil(threads);
-    let kernel = replicate_kernel::<T>();
-    std::thread::scope(|scope| {
-        let raw_strips = raw.axis_chunks_iter(Axis(0), rows_per_thread);
-        let rgb_strips = rgb.axis_chunks_iter_mut(Axis(0), rows_per_thread);
-        for (raw_strip, mut rgb_strip) in raw_strips.zip(rgb_strips) {
-            scope.spawn(move || {
-                let source = raw_strip.to_slice().expect("the frame is contiguous");
-                let target = rgb_strip.as_slice_mut().expect("the output is contiguous");
-                kernel(source, target);
-            });
-        }
-    });
+/// The memory floor: read each sample once, write it three times, on all
+/// threads, with the copy loop below compiled for each vector width the CPU
+/// has (a plain build targets SSE2 and would make the floor slower than the
+/// memory is). Which width is fastest depends on the machine (on the 2-core
+/// AVX-512 Xeon we measure on, 256-bit stores can beat 512-bit ones), so
+/// `Floor::calibrate` times them all and keeps the fastest.
+pub struct Floor<T> {
+    kernel: Kernel<T>,
+    pub kernel_name: &'static str,
 }
+
+impl<T: Copy + PartialEq + Send + Sync + 'static> Floor<T> {
+    /// Checks every kernel (a wrong floor would make every ratio meaningless:
+    /// each sample must land in R, G and B), then times them in turns, ten
+    /// rounds, and keeps the one with the fastest single run.
+    pub fn calibrate(raw: &Array2<T>, rgb: &mut Array3<T>) -> Self {
+        let floors: Vec<Self> = replicate_kernels::<T>()
+            .into_iter()
+            .map(|(kernel_name, kernel)| Floor { kernel, kernel_name })
+            .collect();
+        for floor in &floors {
+            rgb.fill(raw[[0, 1]]);
+            floor.run(raw, rgb);
+            assert!(
+                rgb.indexed_iter().all(|((y, x, _), &v)| v == raw[[y, x]]),
+                "the {} floor must copy every sample into R, G and B",
+                floor.kernel_name
+            );
+        }
+        let mut fastest = vec![std::time::Duration::MAX; floors.len()];
+        for _round in 0..10 {
+            for (floor, fastest) in floors.iter().zip(&mut fastest) {
+                let start = std::time::Instant::now();
+                floor.run(raw, rgb);
+                *fastest = start.elapsed().min(*fastest);
+            }
+        }
+        let (best, _) = fastest
+            .iter()
+            .enumerate()
+            .min_by_key(|&(_, time)| time)
+            .expect("the portable kernel is always there");
+        let report: Vec<String> = floors
+            .iter()
+            .zip(&fastest)
+            .map(|(floor, time)| format!("{} {:.2} ms", floor.kernel_name, time.as_secs_f64() * 1e3))
+            .collect();
+        let floor = floors.into_iter().nth(best).expect("index from the same list");
+        eprintln!(
+            "memory floor kernels (fastest of 10 runs): {}; using {}",
+            report.join(", "),
+            floor.kernel_name
+        );
+        floor
+    }
+
+    pub fn run(&self, raw: &Array2<T>, rgb: &mut Array3<T>) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let rows_per_thread = HEIGHT.div_ceil(threads);
+        let kernel = self.kernel;
+        std::thread::scope(|scope| {
+            let raw_strips = raw.axis_chunks_iter(Axis(0), rows_per_thread);
+            let rgb_strips = rgb.axis_chunks_iter_mut(Axis(0), rows_per_thread);
+            for (raw_strip, mut rgb_strip) in raw_strips.zip(rgb_strips) {
+                scope.spawn(move || {
+                    let source = raw_strip.to_slice().expect("the frame is contiguous");
+                    let target = rgb_strip.as_slice_mut().expect("the output is contiguous");
+                    kernel(source, target);
+                });
+            }
+        });
+    }
+}
+
+/// Replicates a strip of samples into its RGB pixels.
+type Kernel<T> = fn(&[T], &mut [T]);
 
 /// `target[3 i + c] = source[i]`, in blocks of `LANES` samples (one vector
 /// register of them) so that the compiler turns each block into a few vector
@@ -48,9 +104,10 @@ fn replicate_block<T: Copy, const LANES: usize>(source: &[T], target: &mut [T]) 
     }
 }
 
-/// The fastest `replicate_block` this CPU runs: 64-byte blocks with AVX-512,
-/// 32-byte blocks with AVX2, else 16-byte blocks.
-fn replicate_kernel<T: Copy + 'static>() -> fn(&[T], &mut [T]) {
+/// `replicate_block` for each vector width this CPU runs: 64-byte blocks
+/// with AVX-512, 32-byte blocks with AVX2, 16-byte blocks everywhere.
+fn replicate_kernels<T: Copy + 'static>() -> Vec<(&'static str, Kernel<T>)> {
+    let mut kernels: Vec<(&'static str, Kernel<T>)> = vec![("16-byte", replicate_block::<T, 16>)];
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
@@ -69,22 +126,12 @@ fn replicate_kernel<T: Copy + 'static>() -> fn(&[T], &mut [T]) {
         }
         if std::arch::is_x86_feature_detected!("avx512vbmi") && std::arch::is_x86_feature_detected!("avx512bw") {
             // SAFETY: the features it was compiled for were detected just above.
-            return |source, target| unsafe { avx512(source, target) };
+            kernels.push(("AVX-512", |source, target| unsafe { avx512(source, target) }));
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: as above, for AVX2.
-            return |source, target| unsafe { avx2(source, target) };
+            kernels.push(("AVX2", |source, target| unsafe { avx2(source, target) }));
         }
     }
-    replicate_block::<T, 16>
-}
-
-/// Runs the floor once and panics unless every sample landed in R, G and B:
-/// a wrong floor would make every ratio meaningless.
-pub fn check_floor<T: Copy + PartialEq + Send + Sync + 'static>(raw: &Array2<T>, rgb: &mut Array3<T>) {
-    replicate(raw, rgb);
-    assert!(
-        rgb.indexed_iter().all(|((y, x, _), &v)| v == raw[[y, x]]),
-        "the floor must copy every sample into R, G and B"
-    );
+    kernels
 }
