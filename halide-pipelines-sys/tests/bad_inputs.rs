@@ -8,8 +8,9 @@ use std::ptr;
 use std::sync::Mutex;
 
 use halide_pipelines_sys::halide_runtime_sys::{
-    halide_buffer_t, halide_error_code_bad_dimensions, halide_error_code_bad_type, halide_error_code_param_too_large,
-    halide_error_code_param_too_small, halide_set_error_handler, halide_type_float, halide_type_uint,
+    halide_buffer_t, halide_error_code_bad_dimensions, halide_error_code_bad_type,
+    halide_error_code_constraint_violated, halide_error_code_param_too_large, halide_error_code_param_too_small,
+    halide_set_error_handler, halide_type_float, halide_type_uint,
 };
 use halide_pipelines_sys::*;
 
@@ -176,4 +177,44 @@ fn a_null_host_is_a_bounds_query_not_a_call() {
         "the input region the output needs"
     );
     assert!(output.iter().all(|&v| v == -1.0), "a bounds query computes nothing");
+}
+
+/// Each `_interleaved` / `_planar` archive is compiled for one output layout
+/// (the stride of the channel or of x is a constant in its code); another
+/// layout is Halide's "constraint violated" naming the stride, and nothing is
+/// written. (The safe crate picks the archive from the strides.)
+#[test]
+fn an_output_layout_the_archive_is_not_built_for_is_a_constraint_violation() {
+    let (width, height) = (6usize, 4usize);
+    let mut mosaic = vec![100u8; width * height];
+    let mut mosaic_dims = [dim(width as i32, 1), dim(height as i32, width as i32)];
+    let plane = (width * height) as i32;
+    // Halide order (c, x, y): interleaved has c stride 1 and x stride 3;
+    // planar has x stride 1 and c stride width * height.
+    let interleaved = [dim(3, 1), dim(width as i32, 3), dim(height as i32, 3 * width as i32)];
+    let planar = [dim(3, plane), dim(width as i32, 1), dim(height as i32, width as i32)];
+    let cases: [(&str, Demosaic, [_; 3]); 4] = [
+        ("bilinear interleaved", demosaic_bilinear_u8_interleaved, planar),
+        ("bilinear planar", demosaic_bilinear_u8_planar, interleaved),
+        ("menon2007 interleaved", demosaic_menon2007_u8_interleaved, planar),
+        ("menon2007 planar", demosaic_menon2007_u8_planar, interleaved),
+    ];
+    for (index, (name, pipeline, wrong_layout)) in cases.into_iter().enumerate() {
+        let tag = 0xc0 + index;
+        let ctx = context(tag);
+        let mut output = vec![7u8; 3 * width * height];
+        let mut output_dims = wrong_layout;
+        let mut i = buffer(&mut mosaic, halide_type_uint, &mut mosaic_dims);
+        let mut o = buffer(&mut output, halide_type_uint, &mut output_dims);
+        // SAFETY: both buffers describe live vectors; every element of the
+        // output's layout lies inside `output`.
+        let code = unsafe { pipeline(ctx, &mut i, 0, 0, &mut o) };
+        assert_eq!(code, halide_error_code_constraint_violated, "{name}");
+        let message = message_of(tag);
+        assert!(
+            message.contains("output") && message.contains("stride"),
+            "{name}: {message}"
+        );
+        assert!(output.iter().all(|&v| v == 7), "{name}: nothing written");
+    }
 }
