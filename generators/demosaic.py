@@ -12,9 +12,10 @@ red sample inside the 2x2 tile at the top-left corner of the input
 How: coordinates are shifted by (red_x, red_y) so the pattern is RGGB and
 split into four quarter-resolution planes (r, gr, gb, b); each algorithm is
 written once, per 2x2 tile, on those planes (as in Halide's apps/camera_pipe),
-so nothing selects a colour per pixel. The tiles of a strip of rows are
-computed straight into a small buffer laid out as full-resolution rows, from
-which the output copies with the shift undone.
+so nothing selects a colour per pixel. The tiles of a strip of rows (16-bit
+samples: of a block of one output row at a time) are computed straight into a
+small buffer laid out as full-resolution rows, from which the output copies
+with the shift undone.
 
 Borders are handled by mirroring about the edge pixel without repeating it
 (Halide's `mirror_interior`, scipy's mode "mirror"): the mirrored sample has
@@ -46,14 +47,18 @@ ALGORITHMS = (*TILE_ALGORITHMS, *STAGED_ALGORITHMS)
 LAYOUTS = ("interleaved", "planar", "any")
 
 # Rows per parallel strip of the output: integer algorithms (their per-strip
-# buffers, about 1 MB at 4000 columns of 16-bit samples, then stay in a core's
-# L2 cache with both cores busy: 16 rows measured 10-18% faster than 32 for
-# 16-bit Bilinear and Malvar2004 on 2 threads), and staged ones, which also split
-# the strip into tiles of TILE_WIDTH columns so that the float buffers of all
-# their stages fit in L2 too (with whole 4000-column strips they were 8 MB and
-# every stage streamed through L3); the taller strip keeps the rows recomputed
-# between strips (8 above and below) a small share.
+# buffers then stay in a core's L2 cache with both cores busy: 16 rows measured
+# 10-18% faster than 32 for 16-bit Bilinear and Malvar2004 on 2 threads, when
+# their `rows` was still a per-strip buffer of 1 MB), and staged ones, which
+# also split the strip into tiles of TILE_WIDTH columns so that the float
+# buffers of all their stages fit in L2 too (with whole 4000-column strips they
+# were 8 MB and every stage streamed through L3); the taller strip keeps the
+# rows recomputed between strips (8 above and below) a small share.
 STRIP = 16
+# The loops of the output of the integer algorithms inside a strip: one output
+# row, and one block of it (`schedule`), where `rows` is stored and computed.
+OUTPUT_ROW = "row"
+OUTPUT_BLOCK = "block"
 STAGED_STRIP = 64
 TILE_WIDTH = 256
 
@@ -157,9 +162,11 @@ class Demosaic(hl.Generator):
         # Halide 21 miscomputes the rows of a 2-row frame with red_y = 1.
         # `rows` holds the tiles as full-resolution shifted rows and is where
         # they are computed (`tiles` is inlined): its x and y are split by 2 at
-        # even bounds (align_bounds), so within each unrolled (dx, dy) Halide
-        # knows x % 2 and y % 2, the selects between the tile's four pixels
-        # fold away and each value is computed only where it is stored
+        # even bounds (align_bounds; or, computed one row at a time, the row's
+        # parity is known from the output's CFA-phase specializations, see
+        # `schedule`), so within each unrolled (dx, dy) Halide knows x % 2 and
+        # y % 2, the selects between the tile's four pixels fold away and
+        # each value is computed only where it is stored
         # (vectorized over tx; the two dx are interleaved into dense stores).
         # The output then reads `rows` at a runtime offset, densely. (Reading
         # the tiles directly at x - red_x, the simplifier rewrites the parity
@@ -167,17 +174,51 @@ class Demosaic(hl.Generator):
         # buffer of their own and copying it into `rows` costs a pass.)
         rows = hl.Func("rows")
         rows[c, x, y] = tiles[c, x % 2, y % 2, x // 2, y // 2]
+        # Whether `rows` is computed per block of an output row (16-bit
+        # samples) or for the whole strip (8-bit): see `schedule_tiles`. The
+        # row blocks are specialized per CFA phase (`schedule`), four copies
+        # of the code: they are kept to where that pays, the two layouts with
+        # a fast path and the vector ISAs current CPUs run (AVX2 and up, NEON).
+        # The SSE4.1 and baseline x86-64 fallbacks and the `any` layout keep
+        # the strip schedule: with all of them specialized too, the shipped
+        # archives grew from 9.5 to 16.8 MB.
+        target = self.target()
+        modern_vectors = target.has_feature(hl.TargetFeature.AVX2) or target.arch == hl.TargetArch.ARM
+        self.row_blocks = sample == hl.UInt(16) and self.layout != "any" and modern_vectors
         self.output[c, x, y] = rows[c, x - self.red_x + 2, y - self.red_y + 2]
 
         def schedule_tiles(out, at, strip, vector):
             if split_columns:
                 columns.compute_at(out, at).bound(p, 0, 2).reorder(tx, p, y).unroll(p)
                 columns.vectorize(tx, vector, hl.TailStrategy.RoundUp)
-            rdx, rdy, rtx, rty = hl.Var("rdx"), hl.Var("rdy"), hl.Var("rtx"), hl.Var("rty")
-            rows.compute_at(out, at).bound(c, 0, 3).reorder_storage(x, c, y)
-            rows.align_bounds(x, 2).align_bounds(y, 2)
-            rows.split(x, rtx, rdx, 2).split(y, rty, rdy, 2)
-            rows.reorder(rdx, c, rtx, rdy, rty).unroll(rdx).unroll(c).unroll(rdy)
+            if not self.row_blocks:
+                # 8-bit samples: `rows` for the whole strip, then the copy.
+                rdx, rdy, rtx, rty = hl.Var("rdx"), hl.Var("rdy"), hl.Var("rtx"), hl.Var("rty")
+                rows.compute_at(out, at).bound(c, 0, 3).reorder_storage(x, c, y)
+                rows.align_bounds(x, 2).align_bounds(y, 2)
+                rows.split(x, rtx, rdx, 2).split(y, rty, rdy, 2)
+                rows.reorder(rdx, c, rtx, rdy, rty).unroll(rdx).unroll(c).unroll(rdy)
+                rows.vectorize(rtx, vector, hl.TailStrategy.RoundUp)
+                return
+            # 16-bit samples: `rows` is computed one block of an output row at
+            # a time, just before the output copies it (`schedule`: the
+            # OUTPUT_ROW and OUTPUT_BLOCK loops), so the copy reads it from L1
+            # and the output's stores to memory interleave with the arithmetic
+            # of the next block. It is stored for the whole row, a sliding
+            # window: each block computes only the tiles the previous ones did
+            # not, one vector of tiles per block at either red_x. Before,
+            # `rows` was computed for the whole 16-row strip (1 MB: L2) and
+            # then copied, the memory idle while computing and the cores
+            # waiting on it while copying. Measured, 12 MP, all threads, x the
+            # memory floor of the same run: u16 Malvar2004 interleaved 3.1-3.4
+            # -> 2.4-2.6, planar 2.8 -> 2.2-2.4, u16 Bilinear interleaved
+            # 1.9-2.6 -> 1.5-1.6. 8-bit samples (half the strip buffer) keep
+            # the strip buffer: this way u8 Malvar2004 interleaved went from
+            # 1.63 to 1.74-1.82 and u8 Bilinear from 1.09/0.99 to 1.26/1.15.
+            rdx, rtx = hl.Var("rdx"), hl.Var("rtx")
+            rows.store_at(out, hl.Var(OUTPUT_ROW)).compute_at(out, hl.Var(OUTPUT_BLOCK))
+            rows.bound(c, 0, 3).reorder_storage(x, c, y).align_bounds(x, 2)
+            rows.split(x, rtx, rdx, 2).reorder(rdx, c, rtx, y).unroll(rdx).unroll(c)
             rows.vectorize(rtx, vector, hl.TailStrategy.RoundUp)
 
         return [(mosaic, x)], schedule_tiles
@@ -221,9 +262,29 @@ class Demosaic(hl.Generator):
             out.reorder(c, xi, yi, xo, yo).unroll(c)
             out.vectorize(xi, vector, hl.TailStrategy.GuardWithIf)
             at = xo
-        else:
+        elif not self.row_blocks:
             out.reorder(c, x, yi, yo).unroll(c)
             out.vectorize(x, vector, hl.TailStrategy.GuardWithIf)
+            at = yo
+        else:
+            # Per CFA phase: with red_x and red_y known, each output row's
+            # parity is known where its block of `rows` is computed (the strip
+            # starts at an even row and its rows go by pairs, the second of
+            # each unrolled), so the tile code of that row alone is there;
+            # with red_x known too, the blocks of `rows` line up with the
+            # output's (specializing red_y alone: half the code, 10-15% slower).
+            # Blocks of two vectors of output: one vector of tiles of `rows`.
+            for red_x in (0, 1):
+                for red_y in (0, 1):
+                    phase = out.specialize((self.red_x == red_x) & (self.red_y == red_y))
+                    pair, row = hl.Var("pair"), hl.Var(OUTPUT_ROW)
+                    block, xi = hl.Var(OUTPUT_BLOCK), hl.Var("xi")
+                    phase.split(yi, pair, row, 2, hl.TailStrategy.GuardWithIf)
+                    phase.split(x, block, xi, 2 * vector, hl.TailStrategy.GuardWithIf)
+                    phase.reorder(c, xi, block, row, pair, yo).unroll(c).unroll(row)
+                    phase.vectorize(xi, vector)
+            # red_x and red_y are limited to 0..1 (set_range): no other case.
+            out.specialize_fail("red_x and red_y must be 0 or 1")
             at = yo
 
         # Per strip (or tile): buffers of every producer (the mosaic's boundary
