@@ -7,10 +7,20 @@
 //! variant every pipeline then chose, and times the demosaics (12 MP RGGB,
 //! interleaved, all threads) and the memory floor they compare to.
 //!
+//! Each variant is also a separate compilation of every pipeline, with its own
+//! schedule (16-bit Bilinear and Malvar2004 are specialized per CFA phase on
+//! AVX2 and up only), and the tests run just the one this CPU picks. So each
+//! child also fingerprints every demosaic (algorithm x sample type x pattern x
+//! output layout, on small odd frames of full-range samples) and the parent
+//! fails unless all variants computed the same bits.
+//!
 //! `cargo bench --bench dispatch`. On a CPU without a variant's features
 //! that variant's run says so and is skipped.
 
+use std::collections::BTreeMap;
 use std::ffi::c_int;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 
@@ -30,6 +40,8 @@ use common::{Floor, HEIGHT, WIDTH, frame};
 
 /// Set in the child process: the variant it runs.
 const VARIANT_VARIABLE: &str = "HALIDE_PIPELINES_BENCH_VARIANT";
+/// Set in the child process: the file it writes its fingerprints to.
+const FINGERPRINTS_VARIABLE: &str = "HALIDE_PIPELINES_BENCH_FINGERPRINTS";
 
 struct Variant {
     name: &'static str,
@@ -169,6 +181,57 @@ fn bench_variant(c: &mut Criterion, variant: &'static Variant) {
     );
 }
 
+/// A hash of every demosaic output of this process's variant, per case:
+/// all algorithms, both sample types, the four patterns and the three output
+/// layouts (interleaved, planar, and a transposed one that takes the `any`
+/// archives), on frames of odd sizes, one wider than a 64-pixel block.
+fn fingerprints() -> BTreeMap<String, u64> {
+    let mut found = BTreeMap::new();
+    fingerprint_sample::<u8>("u8", |v| v as u8, &mut found);
+    fingerprint_sample::<u16>("u16", |v| v as u16, &mut found);
+    found
+}
+
+fn fingerprint_sample<T: DemosaicSample + Hash>(
+    sample: &str,
+    from_bits: fn(u32) -> T,
+    found: &mut BTreeMap<String, u64>,
+) {
+    let patterns = [CfaPattern::Rggb, CfaPattern::Grbg, CfaPattern::Gbrg, CfaPattern::Bggr];
+    for (height, width) in [(7, 5), (37, 301)] {
+        // Full-range samples from a fixed linear congruential sequence.
+        let mut state = 0x2545_f491u32;
+        let raw = ndarray::Array2::from_shape_simple_fn((height, width), || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            from_bits(state >> 8)
+        });
+        let input = Buffer::try_from(raw.view()).unwrap();
+        for algorithm in DemosaicAlgorithm::ALL {
+            for pattern in patterns {
+                // ndarray axes (row, column, channel) -> storage order.
+                let layouts = [
+                    ("interleaved", [0, 1, 2], (height, width, 3)),
+                    ("planar", [1, 2, 0], (3, height, width)),
+                    ("transposed", [1, 0, 2], (width, height, 3)),
+                ];
+                for (layout, axes, storage_shape) in layouts {
+                    let mut storage = Array3::<T>::from_elem(storage_shape, T::default());
+                    let mut output = BufferMut::try_from(storage.view_mut().permuted_axes(axes)).unwrap();
+                    demosaic(&input, &mut output, pattern, algorithm).unwrap();
+                    let mut hasher = DefaultHasher::new();
+                    storage
+                        .view()
+                        .permuted_axes(axes)
+                        .iter()
+                        .for_each(|value| value.hash(&mut hasher));
+                    let case = format!("{algorithm:?} {sample} {pattern:?} {layout} {height}x{width}");
+                    found.insert(case, hasher.finish());
+                }
+            }
+        }
+    }
+}
+
 fn bench_sample<T: DemosaicSample + From<u8>>(c: &mut Criterion, variant: &Variant, sample: &str) {
     let raw = frame::<T>();
     let mut rgb = Array3::<T>::from_elem((HEIGHT, WIDTH, 3), T::default());
@@ -203,6 +266,13 @@ fn main() {
         let variant = VARIANTS.iter().find(|v| v.name == name).expect("a known variant");
         bench_variant(&mut criterion, variant);
         criterion.final_summary();
+        if let Ok(path) = std::env::var(FINGERPRINTS_VARIABLE) {
+            let lines: String = fingerprints()
+                .iter()
+                .map(|(case, hash)| format!("{case}\t{hash:016x}\n"))
+                .collect();
+            std::fs::write(path, lines).expect("the parent's fingerprint file is writable");
+        }
         return;
     }
     if !cfg!(target_arch = "x86_64") {
@@ -212,6 +282,9 @@ fn main() {
     bench_floor::<u8>(&mut criterion, "u8");
     bench_floor::<u16>(&mut criterion, "u16");
     let this = std::env::current_exe().expect("the bench's own path");
+    let fingerprint_dir = std::env::temp_dir().join(format!("halide-pipelines-dispatch-{}", std::process::id()));
+    std::fs::create_dir_all(&fingerprint_dir).expect("a temporary directory");
+    let mut fingerprinted = Vec::new();
     for variant in &VARIANTS {
         if !(variant.available)() {
             println!("dispatch: this CPU cannot run the {} variant; skipped", variant.name);
@@ -220,9 +293,48 @@ fn main() {
         let status = Command::new(&this)
             .args(std::env::args_os().skip(1))
             .env(VARIANT_VARIABLE, variant.name)
+            .env(FINGERPRINTS_VARIABLE, fingerprint_dir.join(variant.name))
             .status()
             .expect("the bench runs itself");
         assert!(status.success(), "the {} variant's run failed: {status}", variant.name);
+        fingerprinted.push(variant.name);
+    }
+    let outcome = compare_fingerprints(&fingerprint_dir, &fingerprinted);
+    let _ = std::fs::remove_dir_all(&fingerprint_dir);
+    match outcome {
+        Ok(cases) => println!(
+            "dispatch: {} variants computed the same bits in all {cases} cases",
+            fingerprinted.len()
+        ),
+        Err(message) => panic!("dispatch: {message}"),
     }
     criterion.final_summary();
+}
+
+/// Compares the fingerprint files the children wrote: every variant must have
+/// computed every case, to the same bits as the first. Returns the case count.
+fn compare_fingerprints(dir: &Path, variants: &[&str]) -> Result<usize, String> {
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).map_err(|e| format!("no fingerprints from the {name} variant: {e}"))
+    };
+    let Some((first, others)) = variants.split_first() else {
+        return Ok(0);
+    };
+    let expected = read(first)?;
+    for other in others {
+        let actual = read(other)?;
+        for (want, got) in expected.lines().zip(actual.lines()) {
+            if want != got {
+                return Err(format!(
+                    "the {other} variant differs from {first}: {got} (expected {want})"
+                ));
+            }
+        }
+        if expected.lines().count() != actual.lines().count() {
+            return Err(format!(
+                "the {other} variant fingerprinted another set of cases than {first}"
+            ));
+        }
+    }
+    Ok(expected.lines().count())
 }
