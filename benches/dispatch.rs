@@ -197,7 +197,6 @@ fn fingerprint_sample<T: DemosaicSample + Hash>(
     from_bits: fn(u32) -> T,
     found: &mut BTreeMap<String, u64>,
 ) {
-    let patterns = [CfaPattern::Rggb, CfaPattern::Grbg, CfaPattern::Gbrg, CfaPattern::Bggr];
     for (height, width) in [(7, 5), (37, 301)] {
         // Full-range samples from a fixed linear congruential sequence.
         let mut state = 0x2545_f491u32;
@@ -207,7 +206,7 @@ fn fingerprint_sample<T: DemosaicSample + Hash>(
         });
         let input = Buffer::try_from(raw.view()).unwrap();
         for algorithm in DemosaicAlgorithm::ALL {
-            for pattern in patterns {
+            for pattern in CfaPattern::ALL {
                 // ndarray axes (row, column, channel) -> storage order.
                 let layouts = [
                     ("interleaved", [0, 1, 2], (height, width, 3)),

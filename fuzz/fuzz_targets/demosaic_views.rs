@@ -46,7 +46,6 @@ struct Case {
     samples: Vec<u16>,
 }
 
-const PATTERNS: [CfaPattern; 4] = [CfaPattern::Rggb, CfaPattern::Bggr, CfaPattern::Grbg, CfaPattern::Gbrg];
 
 /// Height 0..=40 (two 32-row strips), width 0..=72 (past the widest u8 vector).
 fn input_shape(bytes: [u8; 2]) -> [usize; 2] {
@@ -148,7 +147,7 @@ enum Outcome {
 }
 
 fn run<T: TestSample>(case: &Case) {
-    let pattern = PATTERNS[usize::from(case.pattern) % 4];
+    let pattern = CfaPattern::ALL[usize::from(case.pattern) % 4];
     let algorithm = DemosaicAlgorithm::ALL[usize::from(case.algorithm) % DemosaicAlgorithm::ALL.len()];
     let [height, width] = case.input.shape(input_shape(case.input_shape));
     let pick = |(selector, extent): (u8, u8), default: usize, modulus: u8| {

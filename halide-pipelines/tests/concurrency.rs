@@ -21,7 +21,6 @@ const THREADS: usize = 8;
 const CALLS: usize = 1000;
 /// Far above the run's few seconds (also under valgrind): only a deadlock gets here.
 const DEADLINE: Duration = Duration::from_secs(600);
-const PATTERNS: [CfaPattern; 4] = [CfaPattern::Rggb, CfaPattern::Bggr, CfaPattern::Grbg, CfaPattern::Gbrg];
 
 #[test]
 fn concurrent_calls_route_their_own_errors_and_print_nothing() {
@@ -83,7 +82,7 @@ fn expected_results<T: DemosaicSample + From<u8>>(seed: u64) -> Vec<Expected<T>>
     for (index, algorithm) in DemosaicAlgorithm::ALL.into_iter().cycle().take(12).enumerate() {
         let shape = (2 + index * 5 % 37, 2 + index * 11 % 29);
         let raw = Array2::from_shape_simple_fn(shape, || T::from(next()));
-        let pattern = PATTERNS[index % 4];
+        let pattern = CfaPattern::ALL[index % 4];
         let rgb = demosaic_to_array(raw.view(), pattern, algorithm).unwrap();
         cases.push(Expected {
             raw,
@@ -165,7 +164,7 @@ fn demosaic_shape_error(seed: usize) {
     let error = demosaic(
         &Buffer::try_from(raw.view()).unwrap(),
         &mut BufferMut::try_from(rgb.view_mut()).unwrap(),
-        PATTERNS[seed % 4],
+        CfaPattern::ALL[seed % 4],
         DemosaicAlgorithm::ALL[seed % 3],
     )
     .unwrap_err();

@@ -5,8 +5,6 @@
 use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
 use ndarray::{Array2, Array3, ArrayViewMut3, s};
 
-const PATTERNS: [CfaPattern; 4] = [CfaPattern::Rggb, CfaPattern::Bggr, CfaPattern::Grbg, CfaPattern::Gbrg];
-
 fn random_frame<T: DemosaicSample + TryFrom<u32>>(shape: (usize, usize), max: u32, seed: u64) -> Array2<T> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     Array2::from_shape_simple_fn(shape, || {
@@ -25,7 +23,7 @@ fn flat_field_stays_flat<T: DemosaicSample + TryFrom<u32> + std::fmt::Debug>(lev
             let value = T::try_from(level).ok().unwrap();
             let raw = Array2::from_elem((height, width), value);
             for algorithm in DemosaicAlgorithm::ALL {
-                for pattern in PATTERNS {
+                for pattern in CfaPattern::ALL {
                     let rgb = demosaic_to_array(raw.view(), pattern, algorithm).unwrap();
                     assert!(
                         rgb.iter().all(|&v| v == value),
@@ -108,7 +106,7 @@ fn layout_does_not_matter<T: DemosaicSample + TryFrom<u32> + std::fmt::Debug>(ma
     for (height, width) in [(2, 2), (5, 3), (33, 70)] {
         let raw: Array2<T> = random_frame((height, width), max, (height * width) as u64);
         for algorithm in DemosaicAlgorithm::ALL {
-            for pattern in PATTERNS {
+            for pattern in CfaPattern::ALL {
                 let interleaved = demosaic_to_array(raw.view(), pattern, algorithm).unwrap();
 
                 let mut planar = Array3::<T>::from_elem((3, height, width), T::default());

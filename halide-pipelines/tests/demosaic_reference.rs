@@ -21,8 +21,6 @@ const BORDER: usize = 10;
 /// Frame sizes tried: even, and odd in both directions.
 const SIZES: [(usize, usize); 2] = [(48, 64), (37, 53)];
 
-const PATTERNS: [CfaPattern; 4] = [CfaPattern::Rggb, CfaPattern::Bggr, CfaPattern::Grbg, CfaPattern::Gbrg];
-
 /// colour-demosaicing's algorithms, translated to f64 ndarray code.
 mod reference {
     use ndarray::{Array2, Zip, array};
@@ -543,7 +541,7 @@ fn check(algorithm: DemosaicAlgorithm, data: Data, tolerance: f64, min_fraction:
     ) {
         let type_name = std::any::type_name::<T>();
         let mut total = Agreement::default();
-        for pattern in PATTERNS {
+        for pattern in CfaPattern::ALL {
             for shape in SIZES {
                 let raw = frame::<T>(data, shape, pattern, rng);
                 let agreement = compare(&raw, pattern, algorithm, tolerance);
@@ -612,7 +610,7 @@ fn reference_reproduces_a_linear_ramp() {
     let shape = (24, 30);
     let ramp = Array2::from_shape_fn(shape, |(row, col)| 100.0 + 3.0 * row as f64 - 2.0 * col as f64);
     for algorithm in DemosaicAlgorithm::ALL {
-        for pattern in PATTERNS {
+        for pattern in CfaPattern::ALL {
             let rgb = reference_rgb(&ramp, pattern, algorithm);
             for (channel, plane) in rgb.iter().enumerate() {
                 for row in BORDER..shape.0 - BORDER {

@@ -21,6 +21,9 @@ pub enum CfaPattern {
 }
 
 impl CfaPattern {
+    /// Every pattern.
+    pub const ALL: [CfaPattern; 4] = [CfaPattern::Rggb, CfaPattern::Bggr, CfaPattern::Grbg, CfaPattern::Gbrg];
+
     /// `(row, column)` of the red sample inside the 2×2 tile.
     pub fn red_position(self) -> (usize, usize) {
         match self {
