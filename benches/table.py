@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 
 def load(criterion_dir):
-    """{group: {row: (median ns, elements or None)}} in criterion's order."""
+    """{group: {row: (median ns, elements or None)}}, in the order of their paths."""
     groups = {}
     for benchmark in sorted(criterion_dir.glob("**/new/benchmark.json")):
         meta = json.loads(benchmark.read_text())

@@ -13,9 +13,9 @@ How: coordinates are shifted by (red_x, red_y) so the pattern is RGGB and
 split into four quarter-resolution planes (r, gr, gb, b); each algorithm is
 written once, per 2x2 tile, on those planes (as in Halide's apps/camera_pipe),
 so nothing selects a colour per pixel. The tiles of a strip of rows (16-bit
-samples: of a block of one output row at a time) are computed straight into a
-small buffer laid out as full-resolution rows, from which the output copies
-with the shift undone.
+samples on AVX2+/NEON, interleaved and planar: of a block of one output row at
+a time) are computed straight into a small buffer laid out as full-resolution
+rows, from which the output copies with the shift undone.
 
 Borders are handled by mirroring about the edge pixel without repeating it
 (Halide's `mirror_interior`, scipy's mode "mirror"): the mirrored sample has
@@ -192,7 +192,8 @@ class Demosaic(hl.Generator):
                 columns.compute_at(out, at).bound(p, 0, 2).reorder(tx, p, y).unroll(p)
                 columns.vectorize(tx, vector, hl.TailStrategy.RoundUp)
             if not self.row_blocks:
-                # 8-bit samples: `rows` for the whole strip, then the copy.
+                # 8-bit samples, and 16-bit ones without row blocks (see
+                # `row_blocks`): `rows` for the whole strip, then the copy.
                 rdx, rdy, rtx, rty = hl.Var("rdx"), hl.Var("rdy"), hl.Var("rtx"), hl.Var("rty")
                 rows.compute_at(out, at).bound(c, 0, 3).reorder_storage(x, c, y)
                 rows.align_bounds(x, 2).align_bounds(y, 2)

@@ -18,7 +18,7 @@ pub fn frame<T: From<u8>>() -> Array2<T> {
 /// `Floor::calibrate` times them all and keeps the fastest.
 pub struct Floor<T> {
     kernel: Kernel<T>,
-    pub kernel_name: &'static str,
+    kernel_name: &'static str,
 }
 
 impl<T: Copy + PartialEq + Send + Sync + 'static> Floor<T> {

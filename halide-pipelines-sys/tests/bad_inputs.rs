@@ -8,7 +8,7 @@ use std::ptr;
 use std::sync::Mutex;
 
 use halide_pipelines_sys::halide_runtime_sys::{
-    halide_buffer_t, halide_error_code_bad_dimensions, halide_error_code_bad_type,
+    halide_buffer_t, halide_dimension_t, halide_error_code_bad_dimensions, halide_error_code_bad_type,
     halide_error_code_constraint_violated, halide_error_code_param_too_large, halide_error_code_param_too_small,
     halide_set_error_handler, halide_type_float, halide_type_uint,
 };
@@ -105,6 +105,16 @@ const DEMOSAICS_U16: [(&str, Demosaic); 9] = [
     ("menon2007 any", demosaic_menon2007_u16_any),
 ];
 
+/// Halide dims (c, x, y) of an h x w RGB output: interleaved (channel stride 1,
+/// x stride 3) and planar (x stride 1, channel stride h * w), the two layouts
+/// the `_interleaved` and `_planar` archives are compiled for.
+fn rgb_layouts(h: usize, w: usize) -> ([halide_dimension_t; 3], [halide_dimension_t; 3]) {
+    let (h, w) = (h as i32, w as i32);
+    let interleaved = [dim(3, 1), dim(w, 3), dim(h, 3 * w)];
+    let planar = [dim(3, h * w), dim(w, 1), dim(h, w)];
+    (interleaved, planar)
+}
+
 /// The CFA phase is (red_x, red_y) in {0, 1}^2; any other value used to shift
 /// the coordinates by an arbitrary int (red_x = i32::MIN crashed). Each must be
 /// Halide's "parameter too small/large" error naming the parameter.
@@ -113,8 +123,7 @@ fn check_cfa_values<T: Copy + Default>(pipelines: &[(&str, Demosaic)], tag_base:
     let mut raw = vec![T::default(); h * w];
     let mut rgb = vec![T::default(); h * w * 3];
     let mut raw_dims = [dim(w as i32, 1), dim(h as i32, w as i32)];
-    let interleaved = [dim(3, 1), dim(w as i32, 3), dim(h as i32, 3 * w as i32)];
-    let planar = [dim(3, (h * w) as i32), dim(w as i32, 1), dim(h as i32, w as i32)];
+    let (interleaved, planar) = rgb_layouts(h, w);
     let cases = [
         (2, 0, "red_x", halide_error_code_param_too_large),
         (-1, 0, "red_x", halide_error_code_param_too_small),
@@ -188,11 +197,7 @@ fn an_output_layout_the_archive_is_not_built_for_is_a_constraint_violation() {
     let (width, height) = (6usize, 4usize);
     let mut mosaic = vec![100u8; width * height];
     let mut mosaic_dims = [dim(width as i32, 1), dim(height as i32, width as i32)];
-    let plane = (width * height) as i32;
-    // Halide order (c, x, y): interleaved has c stride 1 and x stride 3;
-    // planar has x stride 1 and c stride width * height.
-    let interleaved = [dim(3, 1), dim(width as i32, 3), dim(height as i32, 3 * width as i32)];
-    let planar = [dim(3, plane), dim(width as i32, 1), dim(height as i32, width as i32)];
+    let (interleaved, planar) = rgb_layouts(height, width);
     let cases: [(&str, Demosaic, [_; 3]); 4] = [
         ("bilinear interleaved", demosaic_bilinear_u8_interleaved, planar),
         ("bilinear planar", demosaic_bilinear_u8_planar, interleaved),
