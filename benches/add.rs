@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use halide_pipelines::{Buffer, BufferMut, ThreadPool, add, set_thread_pool};
+use halide_pipelines::{Buffer, BufferMut, ParallelPool, add, set_thread_pool};
 use ndarray::Array2;
 
 #[allow(dead_code)] // only the frame size is shared with this bench
@@ -28,7 +28,7 @@ fn copy_on_all_threads(source: &[f32], target: &mut [f32]) {
 }
 
 fn add_12mp(c: &mut Criterion) {
-    set_thread_pool(ThreadPool::Halide);
+    set_thread_pool(ParallelPool::Halide);
     let input = Array2::from_shape_fn((HEIGHT, WIDTH), |(y, x)| (x * 3 + y) as f32 * 0.5);
     let mut output = Array2::<f32>::zeros((HEIGHT, WIDTH));
     let mut group = c.benchmark_group("add 12MP f32");

@@ -19,7 +19,7 @@ use std::io::Cursor;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use halide_pipelines::{
-    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, ThreadPool, demosaic, set_num_threads,
+    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, ParallelPool, demosaic, set_num_threads,
     set_thread_pool,
 };
 use ndarray::{Array3, ArrayViewMut3};
@@ -177,7 +177,11 @@ fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
     });
     // Halide's own pool, on one thread and on all, then rayon's global pool
     // (feature `rayon`) on all.
-    for (pool, threads) in [(ThreadPool::Halide, 1), (ThreadPool::Halide, 0), (ThreadPool::Rayon, 0)] {
+    for (pool, threads) in [
+        (ParallelPool::Halide, 1),
+        (ParallelPool::Halide, 0),
+        (ParallelPool::Rayon, 0),
+    ] {
         // Halide 21's pool keeps every worker it has started even when the
         // thread count is lowered: start from a fresh pool so "1 thread" is one.
         // SAFETY: no pipeline is running (criterion runs one benchmark at a time
@@ -186,7 +190,7 @@ fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
         set_num_threads(threads);
         set_thread_pool(pool);
         let thread_label = match (pool, threads) {
-            (ThreadPool::Rayon, _) => "rayon pool",
+            (ParallelPool::Rayon, _) => "rayon pool",
             (_, 0) => "all threads",
             _ => "1 thread",
         };
@@ -199,13 +203,13 @@ fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
                 });
             };
             run("interleaved", interleaved.view_mut());
-            if pool == ThreadPool::Halide {
+            if pool == ParallelPool::Halide {
                 run("planar", planar.view_mut().permuted_axes([1, 2, 0]));
             }
         }
     }
     set_num_threads(0);
-    set_thread_pool(ThreadPool::Halide);
+    set_thread_pool(ParallelPool::Halide);
 
     // bayer parallelises over rows on rayon's global pool (all threads); run
     // inside a one-thread pool, the same code gives its serial figure.

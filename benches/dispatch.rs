@@ -26,7 +26,7 @@ use std::sync::Mutex;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use halide_pipelines::{
-    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, ThreadPool, demosaic, demosaic_to_array,
+    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, ParallelPool, demosaic, demosaic_to_array,
     set_thread_pool,
 };
 use halide_pipelines_sys::halide_runtime_sys::{
@@ -151,7 +151,7 @@ fn bench_variant(c: &mut Criterion, variant: &'static Variant) {
     // SAFETY: `can_use_features` has Halide's signature and never unwinds; it is
     // installed before the first pipeline call, when each archive picks its variant.
     unsafe { halide_set_custom_can_use_target_features(Some(can_use_features)) };
-    set_thread_pool(ThreadPool::Halide);
+    set_thread_pool(ParallelPool::Halide);
     // One small call of each archive first, so that all six choose their
     // variant whatever the benchmark filter selects.
     for algorithm in DemosaicAlgorithm::ALL {

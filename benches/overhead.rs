@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::ptr;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use halide_pipelines::{Buffer, BufferMut, ThreadPool, add, set_thread_pool};
+use halide_pipelines::{Buffer, BufferMut, ParallelPool, add, set_thread_pool};
 use halide_pipelines_sys::halide_runtime_sys::{halide_buffer_t, halide_dimension_t, halide_type_float, halide_type_t};
 use ndarray::Array2;
 
@@ -27,7 +27,7 @@ fn raw_buffer(data: *mut f32, dims: &mut [halide_dimension_t; 2]) -> halide_buff
 
 fn overhead(c: &mut Criterion) {
     // Halide's own parallel-for for both (the hook is process-wide).
-    set_thread_pool(ThreadPool::Halide);
+    set_thread_pool(ParallelPool::Halide);
     let mut group = c.benchmark_group("add overhead");
     for side in [1usize, 64] {
         let input = Array2::<f32>::from_elem((side, side), 1.5);

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use halide_pipelines::{CfaPattern, DemosaicAlgorithm, ThreadPool, set_num_threads, set_thread_pool};
+use halide_pipelines::{CfaPattern, DemosaicAlgorithm, ParallelPool, set_num_threads, set_thread_pool};
 use image::{ColorType, DynamicImage, ImageFormat, ImageReader};
 use ndarray::Array3;
 
@@ -212,8 +212,8 @@ fn run(cli: &Cli) -> Result<(), String> {
         return Err("--threads sizes Halide's pool; with --pool rayon, set RAYON_NUM_THREADS instead".into());
     }
     set_thread_pool(match cli.pool {
-        PoolArg::Halide => ThreadPool::Halide,
-        PoolArg::Rayon => ThreadPool::Rayon,
+        PoolArg::Halide => ParallelPool::Halide,
+        PoolArg::Rayon => ParallelPool::Rayon,
     });
     if let Some(threads) = cli.threads {
         set_num_threads(threads);

@@ -6,27 +6,25 @@
 //! kinds, element types and ranks. So a stale or mismatched archive is an
 //! [`Error::PipelineMismatch`], never a call with the wrong arguments.
 //!
-//! Errors: every pipeline is built with Halide's `user_context` feature, so its
-//! first argument is an opaque pointer that Halide hands to the error handler
-//! with each message, on whatever thread the error happens. We pass a pointer to
-//! a per-call [`CallErrors`], and install (once) a handler that appends the
-//! message there. Halide's default handler would print and abort instead.
+//! Errors: every pipeline is built with Halide's `user_context` feature; each
+//! call passes the context of a sink it holds for the call
+//! ([`crate::hooks::error_sinks`]), where the process-wide error handler puts
+//! the call's messages. Halide's default handler would print and abort instead.
 
-use std::ffi::{CStr, c_char, c_int, c_void};
+use std::ffi::{CStr, c_int, c_void};
 use std::marker::PhantomData;
 use std::ptr;
-use std::sync::Mutex;
 
 use halide_runtime_sys::{
-    halide_buffer_t, halide_dimension_t, halide_filter_metadata_t, halide_set_custom_free, halide_set_custom_malloc,
-    halide_set_error_handler, halide_set_num_threads, halide_type_handle, halide_type_t,
+    halide_buffer_t, halide_dimension_t, halide_filter_metadata_t, halide_set_num_threads, halide_type_handle,
+    halide_type_t,
 };
-use once_cell::sync::{Lazy, OnceCell};
+use once_cell::sync::OnceCell;
 
-use crate::allocator;
 use crate::buffer::{Buffer, BufferMut, RawView};
 use crate::element::Element;
 use crate::error::Error;
+use crate::hooks::{self, error_sinks::CallSink};
 
 /// ndarray's highest fixed rank; no pipeline argument has more dimensions.
 const MAX_RANK: usize = 6;
@@ -229,80 +227,13 @@ impl<'a, T: Element, const N: usize> BufferMut<'a, T, N> {
     }
 }
 
-/// Messages Halide reported during one call. Shared with Halide's worker
-/// threads through `user_context`, hence the mutex.
-#[derive(Default)]
-struct CallErrors {
-    messages: Mutex<String>,
-}
-
-impl CallErrors {
-    fn push(&self, message: &str) {
-        let mut messages = self.messages.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !messages.is_empty() {
-            messages.push('\n');
-        }
-        messages.push_str(message);
-    }
-
-    fn take(self) -> String {
-        self.messages
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// Halide's error handler for the whole process (Halide has one).
-///
-/// It must not unwind into Halide's C code: everything that could panic runs
-/// inside `catch_unwind`, and a panic there just drops the message.
-unsafe extern "C" fn route_error(user_context: *mut c_void, message: *const c_char) {
-    let _ = std::panic::catch_unwind(|| {
-        if user_context.is_null() || message.is_null() {
-            return; // not from a call of ours (e.g. a raw -sys call): nowhere to route it
-        }
-        // SAFETY: every call we make passes a pointer to a `CallErrors` that
-        // outlives the call, and Halide reports errors only during the call.
-        let errors = unsafe { &*user_context.cast::<CallErrors>() };
-        // SAFETY: Halide passes a NUL-terminated message valid for this call.
-        let text = unsafe { CStr::from_ptr(message) }.to_string_lossy();
-        errors.push(text.trim_end());
-    });
-}
-
-/// Installed once, before the first pipeline call of this crate: Halide's error
-/// handler, its allocator and (feature `rayon`) its parallel-for are
-/// process-wide.
-static RUNTIME_HOOKS: Lazy<()> = Lazy::new(|| {
-    // SAFETY: `route_error` has the signature Halide expects and never unwinds.
-    unsafe { halide_set_error_handler(Some(route_error)) };
-    // SAFETY: the two functions are a matching pair with Halide's signatures;
-    // they are installed before any pipeline of ours runs, so every block
-    // Halide frees through them was allocated by them. They never unwind.
-    unsafe {
-        halide_set_custom_malloc(Some(allocator::halide_cached_malloc));
-        halide_set_custom_free(Some(allocator::halide_cached_free));
-    }
-    // SAFETY: `do_par_for` has Halide's signature, never unwinds, and runs every
-    // iteration before it returns (or hands the loop to Halide's own pool).
-    #[cfg(feature = "rayon")]
-    unsafe {
-        halide_runtime_sys::halide_set_custom_do_par_for(Some(crate::rayon_pool::do_par_for));
-    }
-});
-
-/// Installs [`RUNTIME_HOOKS`] if this is the first use of the runtime.
-pub(crate) fn install_runtime_hooks() {
-    Lazy::force(&RUNTIME_HOOKS);
-}
-
 /// Runs `pipeline` with `args` (the arguments after `user_context`, in order).
 ///
 /// The Halide descriptors live on the stack, sized by the argument count, so
 /// a call allocates nothing and initializes only what it passes.
 pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> Result<(), Error> {
     const { assert!(A <= MAX_ARGS) };
-    install_runtime_hooks();
+    hooks::install();
     pipeline.check_signature()?;
     assert_eq!(
         args.len(),
@@ -311,8 +242,8 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
         pipeline.name
     );
 
-    let errors = CallErrors::default();
-    let user_context: *const c_void = ptr::from_ref(&errors).cast();
+    let sink = CallSink::take();
+    let user_context = sink.user_context();
     let mut buffers = [halide_buffer_t::default(); A];
     let mut dims = [[halide_dimension_t::default(); MAX_RANK]; A];
     let mut scalars = [0i32; A];
@@ -359,12 +290,13 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
     // read, outputs are exclusive borrows; extents, strides and byte spans were
     // checked to fit Halide's 32-bit indexing; host pointers are never null (a
     // null host would turn the call into a bounds query that writes `dim`). The
-    // user context points to `errors`, which outlives the call.
+    // user context is the address of a sink held until after the call (or any
+    // other address: the handler only compares it with its sinks' addresses).
     let code = unsafe { (pipeline.argv)(argv.as_mut_ptr()) };
     if code == 0 {
         Ok(())
     } else {
-        Err(Error::from_halide(code, errors.take()))
+        Err(Error::from_halide(code, sink.messages()))
     }
 }
 
@@ -385,7 +317,6 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
 /// halide_pipelines::set_num_threads(previous);
 /// ```
 pub fn set_num_threads(threads: usize) -> usize {
-    install_runtime_hooks();
     let threads = c_int::try_from(threads).unwrap_or(c_int::MAX);
     // SAFETY: the runtime takes any non-negative count and synchronizes
     // internally with running pipelines.

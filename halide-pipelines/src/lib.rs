@@ -19,32 +19,37 @@
 //!   produced for that call (also when raised on a worker thread), and this
 //!   crate's own argument checks. Nothing is printed and nothing aborts.
 //!   [`bad_inputs`] lists every class of bad input and what it returns.
-//! - Pipelines run on Halide's thread pool; see [`set_num_threads`]. With the
-//!   `rayon` feature they run on rayon's instead (see `set_thread_pool`), so
-//!   an application that uses rayon keeps one thread per core.
+//! - Pipelines run on Halide's thread pool; see [`set_num_threads`]. The
+//!   `rayon` feature adds `set_thread_pool(ParallelPool::Rayon)`, which runs
+//!   them on rayon's instead, so an application that uses rayon keeps one
+//!   thread per core.
+//! - Halide's error handler, allocator and parallel-for are process-wide. This
+//!   crate's hooks route only what is theirs and hand everything else to the
+//!   hook installed before them, so raw `halide-pipelines-sys` calls, other
+//!   Halide libraries and a second copy of this crate keep working beside it.
+//!   [`release_cached_memory`] gives back the blocks kept for reuse.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
-mod allocator;
 #[doc = include_str!("bad_inputs.md")]
 pub mod bad_inputs {}
 mod buffer;
 mod element;
 mod error;
 mod ffi;
+mod hooks;
 #[cfg(feature = "image")]
 mod image_buffers;
 mod pipelines;
-#[cfg(feature = "rayon")]
-mod rayon_pool;
 
 pub use buffer::{Buffer, BufferMut};
 pub use element::Element;
 pub use error::{ArgumentName, Error};
 pub use ffi::set_num_threads;
+pub use hooks::allocator::release_cached_memory;
+#[cfg(feature = "rayon")]
+pub use hooks::parallel::{ParallelPool, set_thread_pool};
 #[cfg(feature = "image")]
 pub use image_buffers::{demosaic_image, demosaic_into_image};
 pub use pipelines::add::add;
 pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
-#[cfg(feature = "rayon")]
-pub use rayon_pool::{ThreadPool, set_thread_pool};

@@ -108,8 +108,8 @@ fn workload() {
                     }
                     #[cfg(feature = "rayon")]
                     if thread == 1 && call % 40 == 0 {
-                        use halide_pipelines::{ThreadPool, set_thread_pool};
-                        set_thread_pool([ThreadPool::Halide, ThreadPool::Rayon][call / 40 % 2]);
+                        use halide_pipelines::{ParallelPool, set_thread_pool};
+                        set_thread_pool([ParallelPool::Halide, ParallelPool::Rayon][call / 40 % 2]);
                     }
                     match seed % 5 {
                         0 => valid_add(seed),
