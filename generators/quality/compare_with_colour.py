@@ -26,6 +26,8 @@ Markdown table for the README.
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -55,14 +57,22 @@ OPENCV = {
 }
 
 
-def build_bridge() -> Path:
-    subprocess.run(["cargo", "build", "--quiet", "--release", "--example", "demosaic_npy"], cwd=ROOT, check=True)
-    return ROOT / "target" / "release" / "examples" / "demosaic_npy"
+def build_bridge(target: str | None) -> list[str]:
+    """Builds the bridge and returns the command that runs it. For another
+    target (`--target`), the command starts with Cargo's runner for it
+    (`CARGO_TARGET_<TRIPLE>_RUNNER`, e.g. qemu), as `cargo test` would use."""
+    command = ["cargo", "build", "--quiet", "--release", "--example", "demosaic_npy"]
+    if target is None:
+        subprocess.run(command, cwd=ROOT, check=True)
+        return [str(ROOT / "target" / "release" / "examples" / "demosaic_npy")]
+    subprocess.run([*command, "--target", target], cwd=ROOT, check=True)
+    runner = os.environ.get(f"CARGO_TARGET_{target.upper().replace('-', '_')}_RUNNER", "")
+    return [*shlex.split(runner), str(ROOT / "target" / target / "release" / "examples" / "demosaic_npy")]
 
 
-def ours(bridge: Path, raw: np.ndarray, pattern: str, scratch: Path) -> dict[str, np.ndarray]:
+def ours(bridge: list[str], raw: np.ndarray, pattern: str, scratch: Path) -> dict[str, np.ndarray]:
     np.save(scratch / "raw.npy", raw)
-    subprocess.run([str(bridge), str(scratch / "raw.npy"), pattern, str(scratch / "out")], check=True)
+    subprocess.run([*bridge, str(scratch / "raw.npy"), pattern, str(scratch / "out")], check=True)
     return {name: np.load(scratch / f"out_{name}.npy") for name in ALGORITHMS}
 
 
@@ -71,7 +81,7 @@ def colour_rounded(name: str, raw: np.ndarray, pattern: str, peak: int) -> tuple
     return result, np.clip(np.round(result), 0, peak)
 
 
-def check_agreement(bridge: Path, images: dict[str, np.ndarray], scratch: Path) -> list[str]:
+def check_agreement(bridge: list[str], images: dict[str, np.ndarray], scratch: Path) -> list[str]:
     failures = []
     print("| photo | pattern | type | algorithm | within 1 | within 2 | PSNR ours | PSNR colour |")
     print("|---|---|---|---|---|---|---|---|")
@@ -102,7 +112,7 @@ def check_agreement(bridge: Path, images: dict[str, np.ndarray], scratch: Path) 
     return failures
 
 
-def report(bridge: Path, images: dict[str, np.ndarray], scratch: Path) -> None:
+def report(bridge: list[str], images: dict[str, np.ndarray], scratch: Path) -> None:
     columns = [f"ours {name}" for name in ALGORITHMS] + [f"colour {name}" for name in ALGORITHMS] + list(OPENCV)
     table = {column: [] for column in columns}
     for truth in images.values():
@@ -124,9 +134,10 @@ def report(bridge: Path, images: dict[str, np.ndarray], scratch: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--report-only", action="store_true", help="skip the agreement check")
+    parser.add_argument("--target", help="run the archives of this Rust target (through its Cargo runner)")
     args = parser.parse_args()
     started = time.monotonic()
-    bridge = build_bridge()
+    bridge = build_bridge(args.target)
     images = photos()
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
