@@ -202,13 +202,7 @@ fn release(block: Block) {
 static PREVIOUS_FREE: OnceLock<halide_free_t> = OnceLock::new();
 
 fn forward_free(user_context: *mut c_void, pointer: *mut c_void) {
-    let previous = loop {
-        if let Some(previous) = PREVIOUS_FREE.get() {
-            break *previous;
-        }
-        std::hint::spin_loop();
-    };
-    if let Some(previous) = previous {
+    if let Some(previous) = super::replaced(&PREVIOUS_FREE) {
         // SAFETY: the block is not one of ours, so it came from the allocator
         // installed before ours; its own `free` releases it.
         unsafe { previous(user_context, pointer) };

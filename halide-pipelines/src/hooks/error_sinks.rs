@@ -189,15 +189,7 @@ unsafe extern "C" fn route_error(user_context: *mut c_void, message: *const c_ch
 /// Hands a message that is not ours to the handler installed before ours
 /// (Halide's default prints it and aborts, as it would have without us).
 fn forward(user_context: *mut c_void, message: *const c_char) {
-    // `install` sets PREVIOUS right after installing us; a message that comes
-    // in between waits for it.
-    let previous = loop {
-        if let Some(previous) = PREVIOUS.get() {
-            break *previous;
-        }
-        std::hint::spin_loop();
-    };
-    if let Some(previous) = previous {
+    if let Some(previous) = super::replaced(&PREVIOUS) {
         // SAFETY: `previous` is the handler Halide held before ours, called with
         // the arguments Halide gave us, as Halide itself would have called it.
         unsafe { previous(user_context, message) };

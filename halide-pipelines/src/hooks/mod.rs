@@ -22,6 +22,8 @@ pub(crate) mod error_sinks;
 #[cfg(feature = "rayon")]
 pub(crate) mod parallel;
 
+use std::sync::OnceLock;
+
 use once_cell::sync::Lazy;
 
 /// The hooks every pipeline call needs, installed once before the first.
@@ -35,4 +37,16 @@ static INSTALLED: Lazy<()> = Lazy::new(|| {
 #[inline]
 pub(crate) fn install() {
     Lazy::force(&INSTALLED);
+}
+
+/// The hook that `slot` records as replaced by ours. Each `install` sets its
+/// slot right after installing our hook; a call that reaches our hook in
+/// between waits for that (a few instructions).
+pub(crate) fn replaced<T: Copy>(slot: &OnceLock<T>) -> T {
+    loop {
+        if let Some(previous) = slot.get() {
+            return *previous;
+        }
+        std::hint::spin_loop();
+    }
 }

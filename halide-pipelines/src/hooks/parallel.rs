@@ -74,33 +74,6 @@ fn install() {
     });
 }
 
-/// Runs a loop the way it would run without us: on the `do_par_for` installed
-/// before ours (Halide's default if there was none).
-///
-/// # Safety
-/// The arguments are Halide's own, for one parallel loop.
-unsafe fn previous_do_par_for(
-    user_context: *mut c_void,
-    task: halide_task_t,
-    min: c_int,
-    size: c_int,
-    closure: *mut u8,
-) -> c_int {
-    // `install` sets PREVIOUS right after installing us.
-    let previous = loop {
-        if let Some(previous) = PREVIOUS.get() {
-            break *previous;
-        }
-        std::hint::spin_loop();
-    };
-    match previous {
-        // SAFETY: the arguments are Halide's own, passed on unchanged.
-        Some(previous) => unsafe { previous(user_context, task, min, size, closure) },
-        // SAFETY: as above.
-        None => unsafe { halide_default_do_par_for(user_context, task, min, size, closure) },
-    }
-}
-
 /// A pointer Halide hands to every iteration of a loop: the loop body reads its
 /// captured values through it from whichever thread runs the iteration.
 #[derive(Clone, Copy)]
@@ -138,8 +111,14 @@ pub(crate) unsafe extern "C" fn do_par_for(
     closure: *mut u8,
 ) -> c_int {
     if POOL.load(Ordering::Relaxed) != ParallelPool::Rayon as u8 {
-        // SAFETY: the arguments are Halide's own, passed on unchanged.
-        return unsafe { previous_do_par_for(user_context, task, min, size, closure) };
+        // The loop runs as it would without us: on the `do_par_for` installed
+        // before ours (Halide's default if there was none).
+        return match super::replaced(&PREVIOUS) {
+            // SAFETY: the arguments are Halide's own, passed on unchanged.
+            Some(previous) => unsafe { previous(user_context, task, min, size, closure) },
+            // SAFETY: as above.
+            None => unsafe { halide_default_do_par_for(user_context, task, min, size, closure) },
+        };
     }
     let Some(task) = task else {
         return halide_error_code_generic_error;
