@@ -13,13 +13,14 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 
 use halide_runtime_sys::halide_dimension_t;
-use ndarray::{ArrayView, ArrayViewMut, Dim, Dimension};
+use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dim, Dimension};
 
 use crate::element::Element;
 use crate::error::Error;
 
 /// The name conversion errors give the view: the pipeline argument it will be
-/// passed as is not known yet.
+/// passed as is not known yet. Pipelines that convert their arguments
+/// themselves rename it to the argument's name ([`Error::for_argument`]).
 const VIEW: &str = "view";
 
 /// A shared, zero-copy view for pipeline **inputs**: element type `T`, rank `N`.
@@ -246,6 +247,107 @@ where
             raw,
             _borrow: PhantomData,
         })
+    }
+}
+
+/// Anything a pipeline takes as an **input** of element type `T` and rank `N`:
+/// a [`Buffer`], used as it is, or an ndarray array or view of any storage
+/// (`Array`, `ArrayView`, `ArrayViewMut`, `ArcArray`, `CowArray`), described
+/// for the call without copying, as [`Buffer::try_from`] does.
+///
+/// Every pipeline function takes `&impl InputBuffer<T, N>`, so both forms work:
+///
+/// ```
+/// use halide_pipelines::{add, Buffer, BufferMut};
+/// let a = ndarray::Array2::<f32>::zeros((480, 640));
+/// let mut b = ndarray::Array2::<f32>::zeros((480, 640));
+/// add(&a, &mut b)?;                          // converts both arrays for this call
+/// add(&a.view(), &mut b.view_mut())?;        // views too
+/// let input = Buffer::try_from(a.view())?;   // or convert once, call many times:
+/// let mut output = BufferMut::try_from(b.view_mut())?;
+/// for _ in 0..3 {
+///     add(&input, &mut output)?;             // no conversion, no checks repeated
+/// }
+/// # Ok::<(), halide_pipelines::Error>(())
+/// ```
+///
+/// Not sealed: your own image type can be a pipeline argument by describing
+/// its memory as an ndarray view and delegating to that view's implementation.
+/// This is sound for any implementation: the only way to make a `Buffer` is
+/// the checked conversion, and `f` sees it only for the call.
+pub trait InputBuffer<T: Element, const N: usize> {
+    /// Calls `f` with this argument as a [`Buffer`] and returns what `f`
+    /// returns; `Err` (and `f` not called) if it cannot be described to
+    /// Halide. Pipelines rename the error's `argument` to their own argument's
+    /// name, so implementations need not know it.
+    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, T, N>) -> R) -> Result<R, Error>;
+}
+
+/// Anything a pipeline takes as an **output** of element type `T` and rank
+/// `N`: a [`BufferMut`], used as it is, or a mutable ndarray array or view
+/// (`Array`, `ArrayViewMut`, `ArcArray`: made unique first, as ndarray does
+/// before any write), described for the call without copying, as
+/// [`BufferMut::try_from`] does. See [`InputBuffer`] for both forms.
+pub trait OutputBuffer<T: Element, const N: usize> {
+    /// Calls `f` with this argument as a [`BufferMut`] and returns what `f`
+    /// returns; `Err` (and `f` not called) if it cannot be described to
+    /// Halide or would alias itself.
+    fn with_buffer_mut<R>(&mut self, f: impl FnOnce(&mut BufferMut<'_, T, N>) -> R) -> Result<R, Error>;
+}
+
+// The `Buffer` forms hand the caller's buffer over as it is: no conversion,
+// no check, no copy (the fast path for repeated calls).
+impl<T: Element, const N: usize> InputBuffer<T, N> for Buffer<'_, T, N> {
+    #[inline]
+    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, T, N>) -> R) -> Result<R, Error> {
+        Ok(f(self))
+    }
+}
+
+impl<T: Element, const N: usize> OutputBuffer<T, N> for BufferMut<'_, T, N> {
+    #[inline]
+    fn with_buffer_mut<R>(&mut self, f: impl FnOnce(&mut BufferMut<'_, T, N>) -> R) -> Result<R, Error> {
+        Ok(f(self))
+    }
+}
+
+impl<S, T, const N: usize> InputBuffer<T, N> for ArrayBase<S, Dim<[usize; N]>>
+where
+    S: Data<Elem = T>,
+    T: Element,
+    Dim<[usize; N]>: Dimension,
+{
+    #[inline]
+    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, T, N>) -> R) -> Result<R, Error> {
+        Ok(f(&Buffer::try_from(self.view())?))
+    }
+}
+
+impl<S, T, const N: usize> OutputBuffer<T, N> for ArrayBase<S, Dim<[usize; N]>>
+where
+    S: DataMut<Elem = T>,
+    T: Element,
+    Dim<[usize; N]>: Dimension,
+{
+    #[inline]
+    fn with_buffer_mut<R>(&mut self, f: impl FnOnce(&mut BufferMut<'_, T, N>) -> R) -> Result<R, Error> {
+        Ok(f(&mut BufferMut::try_from(self.view_mut())?))
+    }
+}
+
+// References forward, so functions that take an argument by value
+// (`demosaic_to_array(&raw, ..)`) accept borrowed ones too.
+impl<B: InputBuffer<T, N>, T: Element, const N: usize> InputBuffer<T, N> for &B {
+    #[inline]
+    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, T, N>) -> R) -> Result<R, Error> {
+        (**self).with_buffer(f)
+    }
+}
+
+impl<B: OutputBuffer<T, N>, T: Element, const N: usize> OutputBuffer<T, N> for &mut B {
+    #[inline]
+    fn with_buffer_mut<R>(&mut self, f: impl FnOnce(&mut BufferMut<'_, T, N>) -> R) -> Result<R, Error> {
+        (**self).with_buffer_mut(f)
     }
 }
 

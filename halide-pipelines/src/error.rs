@@ -136,6 +136,24 @@ macro_rules! halide_errors {
                 }
             }
 
+            /// This error with its `argument` set to `name`, if it names one.
+            ///
+            /// A view converted alone is called "view" in its errors; a pipeline
+            /// that converts its own arguments knows which argument it was.
+            pub(crate) fn for_argument(mut self, name: ArgumentName) -> Self {
+                match &mut self {
+                    Error::ExtentTooLarge { argument, .. }
+                    | Error::StrideOutOfRange { argument, .. }
+                    | Error::SpanTooLarge { argument, .. }
+                    | Error::TooManyElements { argument, .. }
+                    | Error::AliasedOutput { argument, .. }
+                    | Error::EmptyInput { argument, .. }
+                    | Error::BadShape { argument, .. } => *argument = name,
+                    _ => {}
+                }
+                self
+            }
+
             /// The message Halide's runtime reported, for errors Halide reported.
             pub fn halide_message(&self) -> Option<&str> {
                 match self {

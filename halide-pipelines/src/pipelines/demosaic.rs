@@ -1,10 +1,13 @@
 //! Bayer demosaicing: a raw mosaic `(H, W)` to an RGB image `(H, W, 3)`.
 
-use crate::buffer::{Buffer, BufferMut};
+use std::convert::identity;
+
+use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
 use crate::error::Error;
 use crate::ffi::{self, Arg, ArgSpec, Pipeline};
-use ndarray::{Array3, ArrayView2};
+use crate::pipelines::with_buffers;
+use ndarray::Array3;
 
 /// The 2×2 colour filter tile at the top-left corner of the raw frame, read
 /// row by row (`Rggb`: red at `[0, 0]`, blue at `[1, 1]`).
@@ -268,6 +271,11 @@ static U16: [[Pipeline; 3]; 3] = [
 /// Demosaics the raw Bayer frame `input` (shape `(H, W)`) into `output`
 /// (shape `(H, W, 3)`, channels R, G, B), for any `H, W >= 2`.
 ///
+/// `input` and `output` are ndarray arrays or views (described for this call,
+/// never copied), or [`Buffer`] / [`BufferMut`] converted beforehand: the
+/// cheapest way to use the same arrays in many calls. Errors name the
+/// argument, `input` or `output`.
+///
 /// Results are rounded to nearest and clamped to the sample type's range
 /// (the full 16 bits for `u16`).
 ///
@@ -285,12 +293,32 @@ static U16: [[Pipeline; 3]; 3] = [
 /// use halide_pipelines::{demosaic, Buffer, BufferMut, CfaPattern, DemosaicAlgorithm};
 /// let raw = ndarray::Array2::<u16>::from_elem((4, 6), 1000);
 /// let mut rgb = ndarray::Array3::<u16>::zeros((4, 6, 3));
-/// demosaic(&Buffer::try_from(raw.view())?, &mut BufferMut::try_from(rgb.view_mut())?,
-///          CfaPattern::Rggb, DemosaicAlgorithm::Bilinear)?;
+/// demosaic(&raw, &mut rgb, CfaPattern::Rggb, DemosaicAlgorithm::Bilinear)?;
 /// assert!(rgb.iter().all(|&v| v == 1000));
+///
+/// // Planar output: a (3, H, W) array seen as (H, W, 3).
+/// let mut planes = ndarray::Array3::<u16>::zeros((3, 4, 6));
+/// demosaic(&raw, &mut planes.view_mut().permuted_axes([1, 2, 0]), CfaPattern::Rggb,
+///          DemosaicAlgorithm::Malvar2004)?;
+///
+/// // Converted once, for many calls:
+/// let input = Buffer::try_from(raw.view())?;
+/// let mut output = BufferMut::try_from(rgb.view_mut())?;
+/// demosaic(&input, &mut output, CfaPattern::Rggb, DemosaicAlgorithm::Menon2007)?;
 /// # Ok::<(), halide_pipelines::Error>(())
 /// ```
 pub fn demosaic<T: DemosaicSample>(
+    input: &impl InputBuffer<T, 2>,
+    output: &mut impl OutputBuffer<T, 3>,
+    pattern: CfaPattern,
+    algorithm: DemosaicAlgorithm,
+) -> Result<(), Error> {
+    with_buffers(input, output, |input, output| {
+        demosaic_buffers(input, output, pattern, algorithm)
+    })
+}
+
+fn demosaic_buffers<T: DemosaicSample>(
     input: &Buffer<'_, T, 2>,
     output: &mut BufferMut<'_, T, 3>,
     pattern: CfaPattern,
@@ -339,28 +367,29 @@ pub fn demosaic<T: DemosaicSample>(
     )
 }
 
-/// Demosaics `raw` (shape `(H, W)`) into a new interleaved `(H, W, 3)` array.
+/// Demosaics `raw` (shape `(H, W)`: an array, a view or a [`Buffer`]) into a
+/// new interleaved `(H, W, 3)` array. Errors call `raw` `input`, as
+/// [`demosaic`] does.
 ///
 /// ```
 /// use halide_pipelines::{demosaic_to_array, CfaPattern, DemosaicAlgorithm};
 /// let raw = ndarray::Array2::<u8>::from_elem((6, 8), 40);
-/// let rgb = demosaic_to_array(raw.view(), CfaPattern::Grbg, DemosaicAlgorithm::Malvar2004)?;
+/// let rgb = demosaic_to_array(&raw, CfaPattern::Grbg, DemosaicAlgorithm::Malvar2004)?;
 /// assert_eq!(rgb.dim(), (6, 8, 3));
 /// assert!(rgb.iter().all(|&v| v == 40));
 /// # Ok::<(), halide_pipelines::Error>(())
 /// ```
 pub fn demosaic_to_array<T: DemosaicSample>(
-    raw: ArrayView2<'_, T>,
+    raw: impl InputBuffer<T, 2>,
     pattern: CfaPattern,
     algorithm: DemosaicAlgorithm,
 ) -> Result<Array3<T>, Error> {
-    let (height, width) = raw.dim();
-    let mut rgb = Array3::from_elem((height, width, 3), T::default());
-    demosaic(
-        &Buffer::try_from(raw)?,
-        &mut BufferMut::try_from(rgb.view_mut())?,
-        pattern,
-        algorithm,
-    )?;
-    Ok(rgb)
+    raw.with_buffer(|input| {
+        let [height, width] = input.shape();
+        let mut rgb = Array3::from_elem((height, width, 3), T::default());
+        demosaic(input, &mut rgb, pattern, algorithm)?;
+        Ok(rgb)
+    })
+    .map_err(|error| error.for_argument("input"))
+    .and_then(identity)
 }
