@@ -69,6 +69,8 @@ pub use ffi::set_num_threads;
 #[cfg(feature = "image")]
 pub use image_buffers::{demosaic_image, demosaic_into_image};
 pub use pipelines::add::add;
-pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
+pub use pipelines::demosaic::{
+    CfaPattern, DemosaicAlgorithm, DemosaicSample, ParseCfaPatternError, demosaic, demosaic_to_array,
+};
 #[cfg(feature = "rayon")]
 pub use rayon_pool::{ThreadPool, set_thread_pool};

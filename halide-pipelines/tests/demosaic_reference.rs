@@ -358,18 +358,13 @@ mod reference {
     }
 }
 
-/// colour's name of a pattern: the tile read row by row.
-fn pattern_name(pattern: CfaPattern) -> &'static str {
-    match pattern {
-        CfaPattern::Rggb => "RGGB",
-        CfaPattern::Bggr => "BGGR",
-        CfaPattern::Grbg => "GRBG",
-        CfaPattern::Gbrg => "GBRG",
-    }
+/// colour's name of a pattern: the tile read row by row, in upper case.
+fn pattern_name(pattern: CfaPattern) -> String {
+    pattern.to_string().to_uppercase()
 }
 
 fn reference_rgb(cfa: &reference::Plane, pattern: CfaPattern, algorithm: DemosaicAlgorithm) -> [reference::Plane; 3] {
-    let pattern = pattern_name(pattern);
+    let pattern = &pattern_name(pattern);
     match algorithm {
         DemosaicAlgorithm::Bilinear => reference::bilinear(cfa, pattern),
         DemosaicAlgorithm::Malvar2004 => reference::malvar2004(cfa, pattern),
@@ -452,7 +447,8 @@ fn frame<T: Sample>(data: Data, shape: (usize, usize), pattern: CfaPattern, rng:
                         .collect()
                 })
                 .collect();
-            let tile = pattern_name(pattern).as_bytes();
+            let name = pattern_name(pattern);
+            let tile = name.as_bytes();
             Array2::from_shape_fn(shape, |(y, x)| {
                 let channel = match tile[2 * (y % 2) + x % 2] {
                     b'R' => 0,

@@ -1,6 +1,8 @@
 //! Bayer demosaicing: a raw mosaic `(H, W)` to an RGB image `(H, W, 3)`.
 
 use std::convert::identity;
+use std::fmt;
+use std::str::FromStr;
 
 use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
@@ -11,6 +13,21 @@ use ndarray::Array3;
 
 /// The 2×2 colour filter tile at the top-left corner of the raw frame, read
 /// row by row (`Rggb`: red at `[0, 0]`, blue at `[1, 1]`).
+///
+/// Its text form is the tile's colours in lower case (`"rggb"`): [`Display`]
+/// writes it, [`FromStr`] reads it in any case (`"RGGB"` too).
+///
+/// ```
+/// use halide_pipelines::CfaPattern;
+/// let pattern: CfaPattern = "RGGB".parse()?;
+/// assert_eq!(pattern, CfaPattern::Rggb);
+/// assert_eq!(pattern.to_string(), "rggb");
+/// // A crop that starts one column in sees the tile G R / B G:
+/// assert_eq!(pattern.shifted(0, 1), CfaPattern::Grbg);
+/// # Ok::<(), halide_pipelines::ParseCfaPatternError>(())
+/// ```
+///
+/// [`Display`]: fmt::Display
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CfaPattern {
     /// `R G / G B`
@@ -36,7 +53,86 @@ impl CfaPattern {
             CfaPattern::Bggr => (1, 1),
         }
     }
+
+    /// The pattern of a crop of the frame that starts at `(row_offset,
+    /// col_offset)`: each odd offset moves the red sample to the other row or
+    /// column of the tile, even offsets change nothing.
+    ///
+    /// ```
+    /// use halide_pipelines::{demosaic_to_array, CfaPattern, DemosaicAlgorithm};
+    /// let raw = ndarray::Array2::<u16>::zeros((6, 8)); // an RGGB frame
+    /// let crop = raw.slice(ndarray::s![1.., 1..]);     // one row and one column in
+    /// let pattern = CfaPattern::Rggb.shifted(1, 1);
+    /// assert_eq!(pattern, CfaPattern::Bggr);
+    /// let rgb = demosaic_to_array(crop, pattern, DemosaicAlgorithm::Bilinear)?;
+    /// # assert_eq!(rgb.dim(), (5, 7, 3));
+    /// # Ok::<(), halide_pipelines::Error>(())
+    /// ```
+    #[must_use]
+    pub fn shifted(self, row_offset: usize, col_offset: usize) -> CfaPattern {
+        let (red_row, red_col) = self.red_position();
+        // The crop's sample (i, j) is the frame's (i + row_offset, j +
+        // col_offset): red where i + row_offset == red_row (mod 2).
+        match ((red_row + row_offset) % 2, (red_col + col_offset) % 2) {
+            (0, 0) => CfaPattern::Rggb,
+            (0, _) => CfaPattern::Grbg,
+            (_, 0) => CfaPattern::Gbrg,
+            _ => CfaPattern::Bggr,
+        }
+    }
+
+    /// The tile's colours, row by row, in lower case: `"rggb"`.
+    fn name(self) -> &'static str {
+        match self {
+            CfaPattern::Rggb => "rggb",
+            CfaPattern::Bggr => "bggr",
+            CfaPattern::Grbg => "grbg",
+            CfaPattern::Gbrg => "gbrg",
+        }
+    }
 }
+
+impl fmt::Display for CfaPattern {
+    /// The tile's colours, row by row, in lower case: `rggb`, `bggr`, `grbg`, `gbrg`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl FromStr for CfaPattern {
+    type Err = ParseCfaPatternError;
+
+    /// Reads a pattern's name in any case: `"rggb"`, `"RGGB"`, `"Rggb"`, ...
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        CfaPattern::ALL
+            .into_iter()
+            .find(|pattern| pattern.name().eq_ignore_ascii_case(text))
+            .ok_or_else(|| ParseCfaPatternError { text: text.to_owned() })
+    }
+}
+
+/// A string that names no [`CfaPattern`]; its message lists the valid names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseCfaPatternError {
+    text: String,
+}
+
+impl fmt::Display for ParseCfaPatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown CFA pattern {:?}: expected ", self.text)?;
+        for (index, pattern) in CfaPattern::ALL.iter().enumerate() {
+            let separator = match index {
+                0 => "",
+                _ if index + 1 == CfaPattern::ALL.len() => " or ",
+                _ => ", ",
+            };
+            write!(f, "{separator}{pattern}")?;
+        }
+        write!(f, " (in any case)")
+    }
+}
+
+impl std::error::Error for ParseCfaPatternError {}
 
 /// How missing colour samples are interpolated. Names and results follow the
 /// Python package `colour-demosaicing`, so results compare like with like.
@@ -392,4 +488,43 @@ pub fn demosaic_to_array<T: DemosaicSample>(
     })
     .map_err(|error| error.for_argument("input"))
     .and_then(identity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_reads_back_its_own_name() {
+        for pattern in CfaPattern::ALL {
+            let name = pattern.to_string();
+            assert_eq!(name.parse(), Ok(pattern));
+            assert_eq!(name.to_uppercase().parse(), Ok(pattern));
+        }
+        assert_eq!("Grbg".parse(), Ok(CfaPattern::Grbg));
+        assert_eq!(format!("[{:>6}]", CfaPattern::Bggr), "[  bggr]");
+    }
+
+    #[test]
+    fn unknown_pattern_names_list_the_valid_ones() {
+        for text in ["", "rgb", "rggbx", " rggb", "xtrans", "RGBG"] {
+            let error = text.parse::<CfaPattern>().unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("unknown CFA pattern {text:?}: expected rggb, bggr, grbg or gbrg (in any case)")
+            );
+        }
+    }
+
+    #[test]
+    fn shifting_by_an_odd_offset_twice_is_no_shift() {
+        for pattern in CfaPattern::ALL {
+            assert_eq!(pattern.shifted(1, 0).shifted(1, 0), pattern);
+            assert_eq!(pattern.shifted(0, 1).shifted(0, 1), pattern);
+            assert_eq!(pattern.shifted(0, 0), pattern);
+            assert_eq!(pattern.shifted(2, 4), pattern);
+            assert_ne!(pattern.shifted(1, 0), pattern);
+            assert_ne!(pattern.shifted(0, 1), pattern);
+        }
+    }
 }
