@@ -27,6 +27,8 @@ const VIEW: &str = "view";
 ///
 /// Made from an [`ndarray::ArrayView`] with `try_from`; it borrows the array for
 /// `'a`, so the array cannot be mutated (or used as an output) meanwhile.
+/// Pipelines also take arrays and views directly ([`InputBuffer`]); a `Buffer`
+/// is the view converted and checked once, for many calls.
 ///
 /// ```
 /// use halide_pipelines::Buffer;
@@ -43,7 +45,9 @@ pub struct Buffer<'a, T: Element, const N: usize> {
 /// An exclusive, zero-copy view for pipeline **outputs**: element type `T`, rank `N`.
 ///
 /// Made from an [`ndarray::ArrayViewMut`] with `try_from`. Outputs must not
-/// alias themselves (no stride 0 on an axis longer than 1).
+/// alias themselves (no stride 0 on an axis longer than 1). Pipelines also take
+/// mutable arrays and views directly ([`OutputBuffer`]); a `BufferMut` is the
+/// view converted and checked once, for many calls.
 ///
 /// ```
 /// use halide_pipelines::BufferMut;
@@ -275,6 +279,28 @@ where
 /// its memory as an ndarray view and delegating to that view's implementation.
 /// This is sound for any implementation: the only way to make a `Buffer` is
 /// the checked conversion, and `f` sees it only for the call.
+///
+/// ```
+/// use halide_pipelines::{add, Buffer, Error, InputBuffer};
+/// use ndarray::{ArrayView2, ShapeBuilder};
+///
+/// /// `height` rows of `width` samples, each row `pitch` samples after the last.
+/// struct PitchedImage { samples: Vec<f32>, height: usize, width: usize, pitch: usize }
+///
+/// impl InputBuffer<f32, 2> for PitchedImage {
+///     fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, f32, 2>) -> R) -> Result<R, Error> {
+///         let shape = (self.height, self.width).strides((self.pitch, 1));
+///         let view = ArrayView2::from_shape(shape, &self.samples).expect("samples hold every row");
+///         view.with_buffer(f)
+///     }
+/// }
+///
+/// let image = PitchedImage { samples: vec![0.0; 4 * 8], height: 4, width: 5, pitch: 8 };
+/// let mut output = ndarray::Array2::<f32>::zeros((4, 5));
+/// add(&image, &mut output)?;
+/// # assert!(output.iter().all(|&v| v == 1.0));
+/// # Ok::<(), Error>(())
+/// ```
 pub trait InputBuffer<T: Element, const N: usize> {
     /// Calls `f` with this argument as a [`Buffer`] and returns what `f`
     /// returns; `Err` (and `f` not called) if it cannot be described to
