@@ -1,7 +1,9 @@
 //! The one error type of the crate: Halide's error codes with the message Halide
 //! produced for the failing call, and the wrapper's own checks.
 
-/// Which argument of a pipeline call a check is about, as the pipeline names it.
+/// Which argument of a pipeline call a check is about, as the pipeline names it
+/// (`"input"`, `"output"`); `"view"` for a view converted alone with
+/// `Buffer::try_from` / `BufferMut::try_from`, before it is any argument.
 pub type ArgumentName = &'static str;
 
 macro_rules! halide_errors {
