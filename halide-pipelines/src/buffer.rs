@@ -16,11 +16,11 @@ use halide_runtime_sys::halide_dimension_t;
 use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dim, Dimension};
 
 use crate::element::Element;
-use crate::error::Error;
+use crate::error::{ArgumentName, Error};
 
 /// The name conversion errors give the view: the pipeline argument it will be
-/// passed as is not known yet. Pipelines that convert their arguments
-/// themselves rename it to the argument's name ([`Error::for_argument`]).
+/// passed as is not known yet. When a pipeline converts an array or view
+/// itself ([`InputBuffer`], [`OutputBuffer`]), the error names its argument.
 const VIEW: &str = "view";
 
 /// A shared, zero-copy view for pipeline **inputs**: element type `T`, rank `N`.
@@ -281,17 +281,21 @@ where
 /// the checked conversion, and `f` sees it only for the call.
 ///
 /// ```
-/// use halide_pipelines::{add, Buffer, Error, InputBuffer};
+/// use halide_pipelines::{add, ArgumentName, Buffer, Error, InputBuffer};
 /// use ndarray::{ArrayView2, ShapeBuilder};
 ///
 /// /// `height` rows of `width` samples, each row `pitch` samples after the last.
 /// struct PitchedImage { samples: Vec<f32>, height: usize, width: usize, pitch: usize }
 ///
 /// impl InputBuffer<f32, 2> for PitchedImage {
-///     fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, f32, 2>) -> R) -> Result<R, Error> {
+///     fn with_buffer<R>(
+///         &self,
+///         argument: ArgumentName,
+///         f: impl FnOnce(&Buffer<'_, f32, 2>) -> Result<R, Error>,
+///     ) -> Result<R, Error> {
 ///         let shape = (self.height, self.width).strides((self.pitch, 1));
 ///         let view = ArrayView2::from_shape(shape, &self.samples).expect("samples hold every row");
-///         view.with_buffer(f)
+///         view.with_buffer(argument, f)
 ///     }
 /// }
 ///
@@ -303,10 +307,13 @@ where
 /// ```
 pub trait InputBuffer<T: Element, const N: usize> {
     /// Calls `f` with this argument as a [`Buffer`] and returns what `f`
-    /// returns; `Err` (and `f` not called) if it cannot be described to
-    /// Halide. Pipelines rename the error's `argument` to their own argument's
-    /// name, so implementations need not know it.
-    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, T, N>) -> R) -> Result<R, Error>;
+    /// returns, or, without calling `f`, the error of describing it to Halide,
+    /// naming it `argument` (the pipeline's name for it, such as `"input"`).
+    fn with_buffer<R>(
+        &self,
+        argument: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error>;
 }
 
 /// Anything a pipeline takes as an **output** of element type `T` and rank
@@ -316,24 +323,37 @@ pub trait InputBuffer<T: Element, const N: usize> {
 /// [`BufferMut::try_from`] does. See [`InputBuffer`] for both forms.
 pub trait OutputBuffer<T: Element, const N: usize> {
     /// Calls `f` with this argument as a [`BufferMut`] and returns what `f`
-    /// returns; `Err` (and `f` not called) if it cannot be described to
-    /// Halide or would alias itself.
-    fn with_buffer_mut<R>(&mut self, f: impl FnOnce(&mut BufferMut<'_, T, N>) -> R) -> Result<R, Error>;
+    /// returns, or, without calling `f`, the error of describing it to Halide
+    /// (or of an output aliasing itself), naming it `argument`.
+    fn with_buffer_mut<R>(
+        &mut self,
+        argument: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error>;
 }
 
 // The `Buffer` forms hand the caller's buffer over as it is: no conversion,
-// no check, no copy (the fast path for repeated calls).
+// no check, no copy, not even a wrapping `Result` (the fast path for
+// repeated calls costs what calling with a `Buffer` cost before the traits).
 impl<T: Element, const N: usize> InputBuffer<T, N> for Buffer<'_, T, N> {
     #[inline]
-    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, T, N>) -> R) -> Result<R, Error> {
-        Ok(f(self))
+    fn with_buffer<R>(
+        &self,
+        _: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        f(self)
     }
 }
 
 impl<T: Element, const N: usize> OutputBuffer<T, N> for BufferMut<'_, T, N> {
     #[inline]
-    fn with_buffer_mut<R>(&mut self, f: impl FnOnce(&mut BufferMut<'_, T, N>) -> R) -> Result<R, Error> {
-        Ok(f(self))
+    fn with_buffer_mut<R>(
+        &mut self,
+        _: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        f(self)
     }
 }
 
@@ -344,8 +364,13 @@ where
     Dim<[usize; N]>: Dimension,
 {
     #[inline]
-    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, T, N>) -> R) -> Result<R, Error> {
-        Ok(f(&Buffer::try_from(self.view())?))
+    fn with_buffer<R>(
+        &self,
+        argument: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let buffer = Buffer::try_from(self.view()).map_err(|error| error.for_argument(argument))?;
+        f(&buffer)
     }
 }
 
@@ -356,8 +381,13 @@ where
     Dim<[usize; N]>: Dimension,
 {
     #[inline]
-    fn with_buffer_mut<R>(&mut self, f: impl FnOnce(&mut BufferMut<'_, T, N>) -> R) -> Result<R, Error> {
-        Ok(f(&mut BufferMut::try_from(self.view_mut())?))
+    fn with_buffer_mut<R>(
+        &mut self,
+        argument: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut buffer = BufferMut::try_from(self.view_mut()).map_err(|error| error.for_argument(argument))?;
+        f(&mut buffer)
     }
 }
 
@@ -365,15 +395,23 @@ where
 // (`demosaic_to_array(&raw, ..)`) accept borrowed ones too.
 impl<B: InputBuffer<T, N>, T: Element, const N: usize> InputBuffer<T, N> for &B {
     #[inline]
-    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, T, N>) -> R) -> Result<R, Error> {
-        (**self).with_buffer(f)
+    fn with_buffer<R>(
+        &self,
+        argument: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        (**self).with_buffer(argument, f)
     }
 }
 
 impl<B: OutputBuffer<T, N>, T: Element, const N: usize> OutputBuffer<T, N> for &mut B {
     #[inline]
-    fn with_buffer_mut<R>(&mut self, f: impl FnOnce(&mut BufferMut<'_, T, N>) -> R) -> Result<R, Error> {
-        (**self).with_buffer_mut(f)
+    fn with_buffer_mut<R>(
+        &mut self,
+        argument: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        (**self).with_buffer_mut(argument, f)
     }
 }
 

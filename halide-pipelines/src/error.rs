@@ -140,8 +140,8 @@ macro_rules! halide_errors {
 
             /// This error with its `argument` set to `name`, if it names one.
             ///
-            /// A view converted alone is called "view" in its errors; a pipeline
-            /// that converts its own arguments knows which argument it was.
+            /// A view converted alone is called "view" in its errors; when a
+            /// pipeline converts it, the pipeline says which argument it is.
             pub(crate) fn for_argument(mut self, name: ArgumentName) -> Self {
                 match &mut self {
                     Error::ExtentTooLarge { argument, .. }

@@ -1,7 +1,5 @@
 //! Demosaicing into the `image` crate's RGB buffers (feature `image`).
 
-use std::convert::identity;
-
 use image::{ImageBuffer, Pixel, Rgb};
 use ndarray::ArrayViewMut3;
 
@@ -31,9 +29,9 @@ pub fn demosaic_into_image<T: DemosaicSample>(
 where
     Rgb<T>: Pixel<Subpixel = T>,
 {
-    raw.with_buffer(|raw| demosaic_buffer_into_image(raw, image, pattern, algorithm))
-        .map_err(|error| error.for_argument("input"))
-        .and_then(identity)
+    raw.with_buffer("input", |raw| {
+        demosaic_buffer_into_image(raw, image, pattern, algorithm)
+    })
 }
 
 fn demosaic_buffer_into_image<T: DemosaicSample>(
@@ -89,9 +87,7 @@ pub fn demosaic_image<T: DemosaicSample>(
 where
     Rgb<T>: Pixel<Subpixel = T>,
 {
-    raw.with_buffer(|raw| demosaic_buffer_to_image(raw, pattern, algorithm))
-        .map_err(|error| error.for_argument("input"))
-        .and_then(identity)
+    raw.with_buffer("input", |raw| demosaic_buffer_to_image(raw, pattern, algorithm))
 }
 
 fn demosaic_buffer_to_image<T: DemosaicSample>(

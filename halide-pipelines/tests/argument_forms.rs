@@ -3,7 +3,7 @@
 //! a conversion error names the pipeline's argument.
 
 use halide_pipelines::{
-    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, Error, InputBuffer, OutputBuffer, add, demosaic,
+    ArgumentName, Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, Error, InputBuffer, OutputBuffer, add, demosaic,
     demosaic_to_array,
 };
 use ndarray::{ArcArray, Array2, Array3, CowArray, Ix2, ShapeBuilder, s};
@@ -144,9 +144,13 @@ fn conversion_errors_name_the_pipeline_argument() {
 struct Undescribable;
 
 impl OutputBuffer<f32, 2> for Undescribable {
-    fn with_buffer_mut<R>(&mut self, _: impl FnOnce(&mut BufferMut<'_, f32, 2>) -> R) -> Result<R, Error> {
+    fn with_buffer_mut<R>(
+        &mut self,
+        argument: ArgumentName,
+        _: impl FnOnce(&mut BufferMut<'_, f32, 2>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
         Err(Error::SpanTooLarge {
-            argument: "view",
+            argument,
             bytes: 1 << 32,
         })
     }
@@ -185,8 +189,12 @@ impl PitchedImage {
 }
 
 impl InputBuffer<f32, 2> for PitchedImage {
-    fn with_buffer<R>(&self, f: impl FnOnce(&Buffer<'_, f32, 2>) -> R) -> Result<R, Error> {
-        self.view().with_buffer(f)
+    fn with_buffer<R>(
+        &self,
+        argument: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, f32, 2>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.view().with_buffer(argument, f)
     }
 }
 

@@ -1,6 +1,5 @@
 //! Bayer demosaicing: a raw mosaic `(H, W)` to an RGB image `(H, W, 3)`.
 
-use std::convert::identity;
 use std::fmt;
 use std::str::FromStr;
 
@@ -480,14 +479,12 @@ pub fn demosaic_to_array<T: DemosaicSample>(
     pattern: CfaPattern,
     algorithm: DemosaicAlgorithm,
 ) -> Result<Array3<T>, Error> {
-    raw.with_buffer(|input| {
+    raw.with_buffer("input", |input| {
         let [height, width] = input.shape();
         let mut rgb = Array3::from_elem((height, width, 3), T::default());
         demosaic(input, &mut rgb, pattern, algorithm)?;
         Ok(rgb)
     })
-    .map_err(|error| error.for_argument("input"))
-    .and_then(identity)
 }
 
 #[cfg(test)]
