@@ -37,7 +37,7 @@ mod imaging;
 #[path = "demosaic/raw.rs"]
 mod raw;
 
-use imaging::{CROP, ZOOM, algorithm_name, pattern_name};
+use imaging::{CROP, ZOOM, algorithm_name};
 
 /// The default input, embedded in the binary (451x300 pixels, 8-bit RGB).
 const CHELSEA: &[u8] = include_bytes!("assets/chelsea.png");
@@ -73,10 +73,10 @@ pub struct Cli {
     #[arg(short, long, value_enum)]
     algorithm: Option<AlgorithmArg>,
 
-    /// Bayer pattern to simulate on a photo: the 2x2 tile at the top-left, row by row [default: rggb].
-    /// Raw files use their own pattern
-    #[arg(short, long, value_enum)]
-    pattern: Option<PatternArg>,
+    /// Bayer pattern to simulate on a photo: rggb, bggr, grbg or gbrg (any case), the 2x2 tile at the
+    /// top-left, row by row [default: rggb]. Raw files use their own pattern
+    #[arg(short, long)]
+    pattern: Option<CfaPattern>,
 
     /// Folder for the PNGs (created if missing)
     #[arg(short, long, value_name = "DIR", default_value = "demosaic-output")]
@@ -113,30 +113,6 @@ pub enum AlgorithmArg {
     Menon2007,
     /// Each of them, fastest first
     All,
-}
-
-/// `--pattern`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PatternArg {
-    /// R G / G B
-    Rggb,
-    /// B G / G R
-    Bggr,
-    /// G R / B G
-    Grbg,
-    /// G B / R G
-    Gbrg,
-}
-
-impl PatternArg {
-    pub fn pattern(self) -> CfaPattern {
-        match self {
-            PatternArg::Rggb => CfaPattern::Rggb,
-            PatternArg::Bggr => CfaPattern::Bggr,
-            PatternArg::Grbg => CfaPattern::Grbg,
-            PatternArg::Gbrg => CfaPattern::Gbrg,
-        }
-    }
 }
 
 impl Cli {
@@ -301,7 +277,7 @@ fn run_photo(photo: DynamicImage, name: &str, credit: Option<&str>, cli: &Cli) -
     };
     let original = Array3::from_shape_vec((height, width, 3), photo.into_rgb8().into_raw())
         .map_err(|e| format!("{name}: unexpected pixel data: {e}"))?;
-    let pattern = cli.pattern.unwrap_or(PatternArg::Rggb).pattern();
+    let pattern = cli.pattern.unwrap_or(CfaPattern::Rggb);
     let algorithms = cli.algorithms(AlgorithmArg::All);
     // Enough calls for a stable best time, few enough for CI's debug build and for big photos.
     let calls = if cfg!(debug_assertions) {
@@ -319,7 +295,7 @@ fn run_photo(photo: DynamicImage, name: &str, credit: Option<&str>, cli: &Cli) -
     }
     say!(
         "mosaic: {} Bayer frame simulated from it (8-bit); threads: {}",
-        pattern_name(pattern),
+        pattern,
         cli.threads_description()
     );
     let raw = imaging::mosaic(original.view(), pattern);
@@ -425,7 +401,16 @@ mod tests {
         ]);
         let cli = cli.unwrap();
         assert_eq!(cli.algorithms(AlgorithmArg::All), vec![DemosaicAlgorithm::Malvar2004]);
-        assert_eq!(cli.pattern.map(PatternArg::pattern), Some(CfaPattern::Gbrg));
+        assert_eq!(cli.pattern, Some(CfaPattern::Gbrg));
+        let upper_case = Cli::try_parse_from(["demosaic", "-p", "BGGR"]).unwrap();
+        assert_eq!(upper_case.pattern, Some(CfaPattern::Bggr));
+        let error = Cli::try_parse_from(["demosaic", "--pattern", "rgb"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("unknown CFA pattern \"rgb\": expected rggb, bggr, grbg or gbrg"),
+            "{error}"
+        );
         assert_eq!(
             Cli::try_parse_from(["demosaic"])
                 .unwrap()

@@ -7,11 +7,11 @@
 //! cargo run --release --example demosaic_npy -- RAW.npy PATTERN OUT_PREFIX
 //! ```
 //! writes `OUT_PREFIX_bilinear.npy`, `OUT_PREFIX_malvar2004.npy` and
-//! `OUT_PREFIX_menon2007.npy`. PATTERN is rggb, bggr, grbg or gbrg.
+//! `OUT_PREFIX_menon2007.npy`. PATTERN is rggb, bggr, grbg or gbrg (any case).
 
 use std::process::ExitCode;
 
-use halide_pipelines::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic_to_array};
+use halide_pipelines::{CfaPattern, DemosaicAlgorithm, DemosaicSample, ParseCfaPatternError, demosaic_to_array};
 use ndarray::Array2;
 use ndarray_npy::{ReadNpyExt, WritableElement, WriteNpyExt};
 
@@ -30,13 +30,7 @@ fn run() -> Result<(), String> {
     let [raw_path, pattern, prefix] = args.as_slice() else {
         return Err("usage: demosaic_npy RAW.npy PATTERN OUT_PREFIX".into());
     };
-    let pattern = match pattern.as_str() {
-        "rggb" => CfaPattern::Rggb,
-        "bggr" => CfaPattern::Bggr,
-        "grbg" => CfaPattern::Grbg,
-        "gbrg" => CfaPattern::Gbrg,
-        other => return Err(format!("unknown pattern `{other}` (rggb, bggr, grbg or gbrg)")),
-    };
+    let pattern: CfaPattern = pattern.parse().map_err(|e: ParseCfaPatternError| e.to_string())?;
     let bytes = std::fs::read(raw_path).map_err(|e| format!("cannot read {raw_path}: {e}"))?;
     if let Ok(raw) = Array2::<u8>::read_npy(bytes.as_slice()) {
         demosaic_all(&raw, pattern, prefix)

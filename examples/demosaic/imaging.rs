@@ -24,18 +24,13 @@ pub fn algorithm_name(algorithm: DemosaicAlgorithm) -> String {
     format!("{algorithm:?}").to_lowercase()
 }
 
-/// The pattern's name, as in `RGGB`.
-pub fn pattern_name(pattern: CfaPattern) -> String {
-    format!("{pattern:?}").to_uppercase()
-}
-
-/// The channel (0 = R, 1 = G, 2 = B) a Bayer sensor with `pattern` records at `(row, column)`.
+/// The channel (0 = R, 1 = G, 2 = B) a Bayer sensor with `pattern` records at `(row, column)`: the
+/// top-left colour of the pattern of a crop starting there.
 pub fn cfa_channel(pattern: CfaPattern, row: usize, column: usize) -> usize {
-    let (red_row, red_column) = pattern.red_position();
-    match (row % 2 == red_row, column % 2 == red_column) {
-        (true, true) => 0,
-        (false, false) => 2,
-        _ => 1,
+    match pattern.shifted(row, column) {
+        CfaPattern::Rggb => 0,
+        CfaPattern::Bggr => 2,
+        CfaPattern::Grbg | CfaPattern::Gbrg => 1,
     }
 }
 

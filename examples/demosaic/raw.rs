@@ -39,8 +39,8 @@ pub fn usable_frame(width: usize, height: usize, crops: [usize; 4]) -> Result<Fr
     }
 }
 
-/// The Bayer pattern of a frame cropped at (`top`, `left`): the 2x2 tile of `cfa` there. Other
-/// filter arrays (X-Trans, 4-colour) are errors.
+/// The Bayer pattern of a frame cropped at (`top`, `left`): the sensor's own 2x2 tile, shifted.
+/// Other filter arrays (X-Trans, 4-colour) are errors.
 pub fn pattern_at(cfa: &CFA, top: usize, left: usize) -> Result<CfaPattern, String> {
     let unsupported = |name: &str| {
         format!(
@@ -51,14 +51,18 @@ pub fn pattern_at(cfa: &CFA, top: usize, left: usize) -> Result<CfaPattern, Stri
     if (cfa.width, cfa.height) != (2, 2) {
         return Err(unsupported(&cfa.name));
     }
-    let shifted = cfa.shift(left, top);
-    match shifted.name.as_str() {
-        "RGGB" => Ok(CfaPattern::Rggb),
-        "BGGR" => Ok(CfaPattern::Bggr),
-        "GRBG" => Ok(CfaPattern::Grbg),
-        "GBRG" => Ok(CfaPattern::Gbrg),
-        other => Err(unsupported(other)),
-    }
+    // rawloader's colour indices are RGBE (E: a 4th colour).
+    let tile: String = [(0, 0), (0, 1), (1, 0), (1, 1)]
+        .iter()
+        .map(|&(row, column)| {
+            ['R', 'G', 'B', 'E']
+                .get(cfa.color_at(row, column))
+                .copied()
+                .unwrap_or('?')
+        })
+        .collect();
+    let pattern: CfaPattern = tile.parse().map_err(|_| unsupported(&tile))?;
+    Ok(pattern.shifted(top, left))
 }
 
 /// Black and white level of one position of the CFA tile.
@@ -220,7 +224,7 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
         frame.height,
         frame.left,
         frame.top,
-        imaging::pattern_name(pattern)
+        pattern
     );
     let [r, g, b, _] = [0, 1, 2, 3].map(|colour| (image.blacklevels[colour], image.whitelevels[colour]));
     say!(
@@ -244,7 +248,7 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
     if let Some(pattern) = cli.pattern {
         say!(
             "note: --pattern {} ignored: a raw file's own CFA pattern is used",
-            imaging::pattern_name(pattern.pattern())
+            pattern
         );
     }
 

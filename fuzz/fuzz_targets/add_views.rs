@@ -4,7 +4,8 @@
 //! allocation.
 //!
 //! The outcome must be exactly the documented one:
-//! - an input extent beyond `i32::MAX`: `Buffer::try_from` fails with `ExtentTooLarge`;
+//! - an input extent beyond `i32::MAX`: `Buffer::try_from` fails with `ExtentTooLarge`
+//!   (and the view passed to the pipeline directly fails the same, naming `input`);
 //! - empty output: `Ok`, nothing written;
 //! - empty input (non-empty output): `EmptyInput` naming the input's first empty axis;
 //! - input extents whose product exceeds `i32::MAX` (broadcast): `TooManyElements` at conversion;
@@ -106,7 +107,14 @@ fuzz_target!(|case: Case| {
         feature(&[3, stride_class(input_strides[1]), stride_class(output_strides[1])]);
         let input = match Buffer::try_from(input) {
             Ok(input) => input,
-            Err(error) => return (Outcome::Conversion(error), expected),
+            Err(error) => {
+                // Passed directly, the view is converted the same way and
+                // named after the pipeline's argument; nothing is written.
+                let mut output = output;
+                let direct = add(&input, &mut output).expect_err("a view whose conversion fails was accepted");
+                assert_eq!(direct.to_string(), error.to_string().replace("`view`", "`input`"));
+                return (Outcome::Conversion(error), expected);
+            }
         };
         let mut output = BufferMut::try_from(output).expect("a small output view is a valid BufferMut");
         (Outcome::Call(add(&input, &mut output)), expected)

@@ -5,7 +5,8 @@
 //! pattern and algorithm.
 //!
 //! The outcome must be exactly the documented one:
-//! - an input extent beyond `i32::MAX`: `Buffer::try_from` fails with `ExtentTooLarge`;
+//! - an input extent beyond `i32::MAX`: `Buffer::try_from` fails with `ExtentTooLarge`
+//!   (and the view passed to the pipeline directly fails the same, naming `input`);
 //! - `BadShape` naming the first bad argument and axis (input extents below 2,
 //!   then output extents different from the input's, then channels other than 3);
 //! - otherwise `Ok`, with an output equal bit for bit to `demosaic_to_array` of
@@ -45,7 +46,6 @@ struct Case {
     /// Mosaic samples, repeated over the input's backing; empty: a hash of the position.
     samples: Vec<u16>,
 }
-
 
 /// Height 0..=40 (two 32-row strips), width 0..=72 (past the widest u8 vector).
 fn input_shape(bytes: [u8; 2]) -> [usize; 2] {
@@ -211,7 +211,15 @@ fn run<T: TestSample>(case: &Case) {
         let layout = layout_class(output_strides);
         let input = match Buffer::try_from(input) {
             Ok(input) => input,
-            Err(error) => return (Outcome::Conversion(error), dense, layout),
+            Err(error) => {
+                // Passed directly, the view is converted the same way and
+                // named after the pipeline's argument; nothing is written.
+                let mut output = output;
+                let direct = demosaic(&input, &mut output, pattern, algorithm)
+                    .expect_err("a view whose conversion fails was accepted");
+                assert_eq!(direct.to_string(), error.to_string().replace("`view`", "`input`"));
+                return (Outcome::Conversion(error), dense, layout);
+            }
         };
         let mut output = BufferMut::try_from(output).expect("a small output view is a valid BufferMut");
         (

@@ -13,19 +13,22 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 
 use halide_runtime_sys::halide_dimension_t;
-use ndarray::{ArrayView, ArrayViewMut, Dim, Dimension};
+use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dim, Dimension};
 
 use crate::element::Element;
-use crate::error::Error;
+use crate::error::{ArgumentName, Error};
 
 /// The name conversion errors give the view: the pipeline argument it will be
-/// passed as is not known yet.
+/// passed as is not known yet. When a pipeline converts an array or view
+/// itself ([`InputBuffer`], [`OutputBuffer`]), the error names its argument.
 const VIEW: &str = "view";
 
 /// A shared, zero-copy view for pipeline **inputs**: element type `T`, rank `N`.
 ///
 /// Made from an [`ndarray::ArrayView`] with `try_from`; it borrows the array for
 /// `'a`, so the array cannot be mutated (or used as an output) meanwhile.
+/// Pipelines also take arrays and views directly ([`InputBuffer`]); a `Buffer`
+/// is the view converted and checked once, for many calls.
 ///
 /// ```
 /// use halide_pipelines::Buffer;
@@ -42,7 +45,9 @@ pub struct Buffer<'a, T: Element, const N: usize> {
 /// An exclusive, zero-copy view for pipeline **outputs**: element type `T`, rank `N`.
 ///
 /// Made from an [`ndarray::ArrayViewMut`] with `try_from`. Outputs must not
-/// alias themselves (no stride 0 on an axis longer than 1).
+/// alias themselves (no stride 0 on an axis longer than 1). Pipelines also take
+/// mutable arrays and views directly ([`OutputBuffer`]); a `BufferMut` is the
+/// view converted and checked once, for many calls.
 ///
 /// ```
 /// use halide_pipelines::BufferMut;
@@ -246,6 +251,167 @@ where
             raw,
             _borrow: PhantomData,
         })
+    }
+}
+
+/// Anything a pipeline takes as an **input** of element type `T` and rank `N`:
+/// a [`Buffer`], used as it is, or an ndarray array or view of any storage
+/// (`Array`, `ArrayView`, `ArrayViewMut`, `ArcArray`, `CowArray`), described
+/// for the call without copying, as [`Buffer::try_from`] does.
+///
+/// Every pipeline function takes `&impl InputBuffer<T, N>`, so both forms work:
+///
+/// ```
+/// use halide_pipelines::{add, Buffer, BufferMut};
+/// let a = ndarray::Array2::<f32>::zeros((480, 640));
+/// let mut b = ndarray::Array2::<f32>::zeros((480, 640));
+/// add(&a, &mut b)?;                          // converts both arrays for this call
+/// add(&a.view(), &mut b.view_mut())?;        // views too
+/// let input = Buffer::try_from(a.view())?;   // or convert once, call many times:
+/// let mut output = BufferMut::try_from(b.view_mut())?;
+/// for _ in 0..3 {
+///     add(&input, &mut output)?;             // no conversion, no checks repeated
+/// }
+/// # Ok::<(), halide_pipelines::Error>(())
+/// ```
+///
+/// Not sealed: your own image type can be a pipeline argument by describing
+/// its memory as an ndarray view and delegating to that view's implementation.
+/// This is sound for any implementation: the only way to make a `Buffer` is
+/// the checked conversion, and `f` sees it only for the call.
+///
+/// ```
+/// use halide_pipelines::{add, ArgumentName, Buffer, Error, InputBuffer};
+/// use ndarray::{ArrayView2, ShapeBuilder};
+///
+/// /// `height` rows of `width` samples, each row `pitch` samples after the last.
+/// struct PitchedImage { samples: Vec<f32>, height: usize, width: usize, pitch: usize }
+///
+/// impl InputBuffer<f32, 2> for PitchedImage {
+///     fn with_buffer<R>(
+///         &self,
+///         argument: ArgumentName,
+///         f: impl FnOnce(&Buffer<'_, f32, 2>) -> Result<R, Error>,
+///     ) -> Result<R, Error> {
+///         let shape = (self.height, self.width).strides((self.pitch, 1));
+///         let view = ArrayView2::from_shape(shape, &self.samples).expect("samples hold every row");
+///         view.with_buffer(argument, f)
+///     }
+/// }
+///
+/// let image = PitchedImage { samples: vec![0.0; 4 * 8], height: 4, width: 5, pitch: 8 };
+/// let mut output = ndarray::Array2::<f32>::zeros((4, 5));
+/// add(&image, &mut output)?;
+/// # assert!(output.iter().all(|&v| v == 1.0));
+/// # Ok::<(), Error>(())
+/// ```
+pub trait InputBuffer<T: Element, const N: usize> {
+    /// Calls `f` with this argument as a [`Buffer`] and returns what `f`
+    /// returns, or, without calling `f`, the error of describing it to Halide,
+    /// naming it `argument` (the pipeline's name for it, such as `"input"`).
+    fn with_buffer<R>(
+        &self,
+        argument: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error>;
+}
+
+/// Anything a pipeline takes as an **output** of element type `T` and rank
+/// `N`: a [`BufferMut`], used as it is, or a mutable ndarray array or view
+/// (`Array`, `ArrayViewMut`, `ArcArray`: made unique first, as ndarray does
+/// before any write), described for the call without copying, as
+/// [`BufferMut::try_from`] does. See [`InputBuffer`] for both forms.
+pub trait OutputBuffer<T: Element, const N: usize> {
+    /// Calls `f` with this argument as a [`BufferMut`] and returns what `f`
+    /// returns, or, without calling `f`, the error of describing it to Halide
+    /// (or of an output aliasing itself), naming it `argument`.
+    fn with_buffer_mut<R>(
+        &mut self,
+        argument: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error>;
+}
+
+// The `Buffer` forms hand the caller's buffer over as it is: no conversion,
+// no check, no copy, not even a wrapping `Result` (the fast path for
+// repeated calls costs what calling with a `Buffer` cost before the traits).
+impl<T: Element, const N: usize> InputBuffer<T, N> for Buffer<'_, T, N> {
+    #[inline]
+    fn with_buffer<R>(
+        &self,
+        _: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        f(self)
+    }
+}
+
+impl<T: Element, const N: usize> OutputBuffer<T, N> for BufferMut<'_, T, N> {
+    #[inline]
+    fn with_buffer_mut<R>(
+        &mut self,
+        _: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        f(self)
+    }
+}
+
+impl<S, T, const N: usize> InputBuffer<T, N> for ArrayBase<S, Dim<[usize; N]>>
+where
+    S: Data<Elem = T>,
+    T: Element,
+    Dim<[usize; N]>: Dimension,
+{
+    #[inline]
+    fn with_buffer<R>(
+        &self,
+        argument: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let buffer = Buffer::try_from(self.view()).map_err(|error| error.for_argument(argument))?;
+        f(&buffer)
+    }
+}
+
+impl<S, T, const N: usize> OutputBuffer<T, N> for ArrayBase<S, Dim<[usize; N]>>
+where
+    S: DataMut<Elem = T>,
+    T: Element,
+    Dim<[usize; N]>: Dimension,
+{
+    #[inline]
+    fn with_buffer_mut<R>(
+        &mut self,
+        argument: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut buffer = BufferMut::try_from(self.view_mut()).map_err(|error| error.for_argument(argument))?;
+        f(&mut buffer)
+    }
+}
+
+// References forward, so functions that take an argument by value
+// (`demosaic_to_array(&raw, ..)`) accept borrowed ones too.
+impl<B: InputBuffer<T, N>, T: Element, const N: usize> InputBuffer<T, N> for &B {
+    #[inline]
+    fn with_buffer<R>(
+        &self,
+        argument: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        (**self).with_buffer(argument, f)
+    }
+}
+
+impl<B: OutputBuffer<T, N>, T: Element, const N: usize> OutputBuffer<T, N> for &mut B {
+    #[inline]
+    fn with_buffer_mut<R>(
+        &mut self,
+        argument: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, N>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        (**self).with_buffer_mut(argument, f)
     }
 }
 

@@ -1,7 +1,9 @@
 //! The one error type of the crate: Halide's error codes with the message Halide
 //! produced for the failing call, and the wrapper's own checks.
 
-/// Which argument of a pipeline call a check is about, as the pipeline names it.
+/// Which argument of a pipeline call a check is about, as the pipeline names it
+/// (`"input"`, `"output"`); `"view"` for a view converted alone with
+/// `Buffer::try_from` / `BufferMut::try_from`, before it is any argument.
 pub type ArgumentName = &'static str;
 
 macro_rules! halide_errors {
@@ -134,6 +136,24 @@ macro_rules! halide_errors {
                     Error::Unknown { code, .. } => Some(*code),
                     _ => None,
                 }
+            }
+
+            /// This error with its `argument` set to `name`, if it names one.
+            ///
+            /// A view converted alone is called "view" in its errors; when a
+            /// pipeline converts it, the pipeline says which argument it is.
+            pub(crate) fn for_argument(mut self, name: ArgumentName) -> Self {
+                match &mut self {
+                    Error::ExtentTooLarge { argument, .. }
+                    | Error::StrideOutOfRange { argument, .. }
+                    | Error::SpanTooLarge { argument, .. }
+                    | Error::TooManyElements { argument, .. }
+                    | Error::AliasedOutput { argument, .. }
+                    | Error::EmptyInput { argument, .. }
+                    | Error::BadShape { argument, .. } => *argument = name,
+                    _ => {}
+                }
+                self
             }
 
             /// The message Halide's runtime reported, for errors Halide reported.

@@ -1,24 +1,48 @@
 //! Safe, zero-copy Rust API for Halide ahead-of-time compiled imaging pipelines.
 //!
+//! Pipelines take ndarray arrays and views directly:
+//!
+//! ```
+//! use halide_pipelines::{add, demosaic, CfaPattern, DemosaicAlgorithm, Error};
+//! let a = ndarray::Array2::<f32>::zeros((480, 640));
+//! let mut b = ndarray::Array2::<f32>::zeros((480, 640));
+//! add(&a, &mut b)?;                                   // b = a + 1
+//! add(&a.view(), &mut b.view_mut())?;                 // views (slices, transposes, ...) too
+//! # assert!(b.iter().all(|&v| v == 1.0));
+//!
+//! let raw = ndarray::Array2::<u16>::zeros((300, 400));      // (H, W) Bayer mosaic
+//! let mut rgb = ndarray::Array3::<u16>::zeros((300, 400, 3)); // (H, W, 3): R, G, B
+//! demosaic(&raw, &mut rgb, CfaPattern::Rggb, DemosaicAlgorithm::Menon2007)?;
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! Each call describes the arrays' memory to Halide (checks, no copy). To call
+//! a pipeline many times on the same arrays, describe them once as a
+//! [`Buffer`] (inputs) and [`BufferMut`] (outputs) and pass those: the fast path.
+//!
 //! ```
 //! use halide_pipelines::{add, Buffer, BufferMut, Error};
 //! let a = ndarray::Array2::<f32>::zeros((480, 640));
 //! let mut b = ndarray::Array2::<f32>::zeros((480, 640));
 //! let input = Buffer::try_from(a.view())?;            // Buffer<'_, f32, 2>: shared borrow, for inputs
 //! let mut output = BufferMut::try_from(b.view_mut())?; // BufferMut<'_, f32, 2>: exclusive borrow, for outputs
-//! add(&input, &mut output)?;                           // b = a + 1
+//! for _ in 0..10 {
+//!     add(&input, &mut output)?;                      // b = a + 1
+//! }
 //! # assert!(b.iter().all(|&v| v == 1.0));
 //! # Ok::<(), Error>(())
 //! ```
 //!
-//! - [`Buffer`] / [`BufferMut`] describe an ndarray view's memory to Halide
-//!   without copying it. ndarray's **last** axis is Halide's dimension 0 (as in
-//!   Halide's Python bindings): a C-ordered `(rows, cols)` array is a Halide
-//!   `(x, y)` buffer.
+//! - Arguments are anything [`InputBuffer`] / [`OutputBuffer`]: arrays and
+//!   views of any storage and memory layout, and [`Buffer`] / [`BufferMut`].
+//!   Nothing is copied. ndarray's **last** axis is Halide's dimension 0 (as
+//!   in Halide's Python bindings): a C-ordered `(rows, cols)` array is a
+//!   Halide `(x, y)` buffer.
 //! - Every failure is an [`Error`]: Halide's error codes with the message Halide
 //!   produced for that call (also when raised on a worker thread), and this
-//!   crate's own argument checks. Nothing is printed and nothing aborts.
-//!   [`bad_inputs`] lists every class of bad input and what it returns.
+//!   crate's own argument checks, which name the argument (`input`, `output`)
+//!   and the axis. Nothing is printed and nothing aborts. [`bad_inputs`] lists
+//!   every class of bad input and what it returns.
 //! - Pipelines run on Halide's thread pool; see [`set_num_threads`]. The
 //!   `rayon` feature adds `set_thread_pool(ParallelPool::Rayon)`, which runs
 //!   them on rayon's instead, so an application that uses rayon keeps one
@@ -42,7 +66,7 @@ mod hooks;
 mod image_buffers;
 mod pipelines;
 
-pub use buffer::{Buffer, BufferMut};
+pub use buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 pub use element::Element;
 pub use error::{ArgumentName, Error};
 pub use ffi::set_num_threads;
@@ -52,4 +76,6 @@ pub use hooks::parallel::{ParallelPool, set_thread_pool};
 #[cfg(feature = "image")]
 pub use image_buffers::{demosaic_image, demosaic_into_image};
 pub use pipelines::add::add;
-pub use pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
+pub use pipelines::demosaic::{
+    CfaPattern, DemosaicAlgorithm, DemosaicSample, ParseCfaPatternError, demosaic, demosaic_to_array,
+};

@@ -208,15 +208,20 @@ fn the_smallest_and_odd_frames_demosaic() {
 }
 
 #[test]
-fn one_by_one_add_and_single_rows_work() {
-    let input = Array2::<f32>::from_elem((1, 1), 2.5);
-    let mut output = Array2::<f32>::zeros((1, 1));
-    add(
-        &Buffer::try_from(input.view()).unwrap(),
-        &mut BufferMut::try_from(output.view_mut()).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(output[[0, 0]], 3.5);
+fn add_computes_single_pixel_single_row_and_single_column_frames() {
+    // Frames narrower than any vector: valid inputs, computed like any other
+    // (demosaic, unlike add, needs 2x2).
+    for shape in [(1, 1), (1, 19), (19, 1)] {
+        let input = Array2::from_shape_fn(shape, |(i, j)| 2.5 + (i + j) as f32);
+        let mut output = Array2::<f32>::zeros(shape);
+        add(
+            &Buffer::try_from(input.view()).unwrap(),
+            &mut BufferMut::try_from(output.view_mut()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(output, &input + 1.0, "{shape:?}");
+        assert_eq!(output[[0, 0]], 3.5, "{shape:?}");
+    }
 }
 
 #[test]

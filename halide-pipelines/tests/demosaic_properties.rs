@@ -4,6 +4,7 @@
 
 use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
 use ndarray::{Array2, Array3, ArrayViewMut3, s};
+use proptest::prelude::*;
 
 fn random_frame<T: DemosaicSample + TryFrom<u32>>(shape: (usize, usize), max: u32, seed: u64) -> Array2<T> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -46,16 +47,6 @@ fn flat_fields_come_out_exactly_u16() {
     flat_field_stays_flat::<u16>(&[0, 1, 4095, 40000, 65535]);
 }
 
-/// `pattern` seen from `(row, column)` inside an RGGB frame.
-fn shifted_pattern(row: usize, column: usize) -> CfaPattern {
-    match (row % 2, column % 2) {
-        (0, 0) => CfaPattern::Rggb,
-        (0, 1) => CfaPattern::Grbg,
-        (1, 0) => CfaPattern::Gbrg,
-        _ => CfaPattern::Bggr,
-    }
-}
-
 fn pattern_is_a_shift<T: DemosaicSample + TryFrom<u32> + std::fmt::Debug>(max: u32) {
     let raw: Array2<T> = random_frame((48, 62), max, 7);
     // Away from the borders, where mirroring differs between the two frames.
@@ -64,7 +55,7 @@ fn pattern_is_a_shift<T: DemosaicSample + TryFrom<u32> + std::fmt::Debug>(max: u
         let reference = demosaic_to_array(raw.view(), CfaPattern::Rggb, algorithm).unwrap();
         for (row, column) in [(0, 1), (1, 0), (1, 1), (2, 3)] {
             let cropped = raw.slice(s![row.., column..]);
-            let pattern = shifted_pattern(row, column);
+            let pattern = CfaPattern::Rggb.shifted(row, column);
 
             let rgb = demosaic_to_array(cropped, pattern, algorithm).unwrap();
             let inner = rgb.slice(s![margin..-margin, margin..-margin, ..]);
@@ -152,5 +143,44 @@ fn strided_and_reversed_inputs_read_the_same_frame() {
         let reversed = demosaic_to_array(reversed_storage.slice(s![..;-1, ..]), CfaPattern::Gbrg, algorithm).unwrap();
         assert_eq!(strided, dense, "{algorithm:?} stepped input");
         assert_eq!(reversed, dense, "{algorithm:?} reversed input");
+    }
+}
+
+/// A mosaic of colour letters (`b'r'`, `b'g'`, `b'b'`) laid out as `pattern` says.
+fn colour_letters(pattern: CfaPattern, shape: (usize, usize)) -> Array2<u8> {
+    let tile = pattern.to_string().into_bytes();
+    Array2::from_shape_fn(shape, |(row, column)| tile[2 * (row % 2) + column % 2])
+}
+
+proptest! {
+    #[test]
+    fn shifted_is_the_pattern_of_the_cropped_mosaic(pattern_index in 0..4usize, row in 0..9usize, column in 0..9usize) {
+        let pattern = CfaPattern::ALL[pattern_index];
+        let mosaic = colour_letters(pattern, (12, 12));
+        let crop = mosaic.slice(s![row.., column..]);
+        let tile: String = [crop[[0, 0]], crop[[0, 1]], crop[[1, 0]], crop[[1, 1]]].map(char::from).iter().collect();
+        prop_assert_eq!(tile.parse::<CfaPattern>(), Ok(pattern.shifted(row, column)), "{}", tile);
+    }
+
+    #[test]
+    fn shifts_add_up(pattern_index in 0..4usize, offsets in (0..1000usize, 0..1000usize, 0..1000usize, 0..1000usize)) {
+        let pattern = CfaPattern::ALL[pattern_index];
+        let (r1, c1, r2, c2) = offsets;
+        prop_assert_eq!(pattern.shifted(r1, c1).shifted(r2, c2), pattern.shifted(r1 + r2, c1 + c2));
+        prop_assert_eq!(pattern.shifted(1, 0).shifted(1, 0), pattern);
+        prop_assert_eq!(pattern.shifted(r1, c1).shifted(r1, c1), pattern);
+    }
+
+    #[test]
+    fn pattern_names_round_trip_in_any_case(pattern_index in 0..4usize, upper in any::<[bool; 4]>()) {
+        let pattern = CfaPattern::ALL[pattern_index];
+        let name: String = pattern
+            .to_string()
+            .chars()
+            .zip(upper)
+            .map(|(letter, upper)| if upper { letter.to_ascii_uppercase() } else { letter })
+            .collect();
+        prop_assert_eq!(name.parse::<CfaPattern>(), Ok(pattern));
+        prop_assert_eq!(name.parse::<CfaPattern>().unwrap().to_string(), pattern.to_string());
     }
 }

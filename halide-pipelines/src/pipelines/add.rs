@@ -1,8 +1,9 @@
 //! `add`: `output = input + 1` on 2-D `f32` buffers.
 
-use crate::buffer::{Buffer, BufferMut};
+use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::error::Error;
 use crate::ffi::{self, ArgSpec, Pipeline};
+use crate::pipelines::with_buffers;
 
 static ADD: Pipeline = Pipeline::new(
     "add",
@@ -13,6 +14,11 @@ static ADD: Pipeline = Pipeline::new(
 
 /// Computes `output[[i, j]] = input[[i, j]] + 1.0` over the output's whole shape.
 ///
+/// `input` and `output` are ndarray arrays or views (described for this call,
+/// never copied), or [`Buffer`] / [`BufferMut`] converted beforehand: the
+/// cheapest way to call it many times on the same arrays. Errors of the
+/// conversion name the argument, `input` or `output`.
+///
 /// The output's shape is the region computed. The input must cover it (be at
 /// least as large on both axes); otherwise Halide reports
 /// [`Error::AccessOutOfBounds`] with its own message. An empty output is a
@@ -22,13 +28,20 @@ static ADD: Pipeline = Pipeline::new(
 /// use halide_pipelines::{add, Buffer, BufferMut, Error};
 /// let a = ndarray::Array2::<f32>::zeros((480, 640));
 /// let mut b = ndarray::Array2::<f32>::zeros((480, 640));
+/// add(&a, &mut b)?;
+/// assert!(b.iter().all(|&v| v == 1.0));
+///
+/// // Converted once, for many calls:
 /// let input = Buffer::try_from(a.view())?;
 /// let mut output = BufferMut::try_from(b.view_mut())?;
 /// add(&input, &mut output)?;
-/// assert!(b.iter().all(|&v| v == 1.0));
 /// # Ok::<(), Error>(())
 /// ```
-pub fn add(input: &Buffer<'_, f32, 2>, output: &mut BufferMut<'_, f32, 2>) -> Result<(), Error> {
+pub fn add(input: &impl InputBuffer<f32, 2>, output: &mut impl OutputBuffer<f32, 2>) -> Result<(), Error> {
+    with_buffers(input, output, add_buffers)
+}
+
+fn add_buffers(input: &Buffer<'_, f32, 2>, output: &mut BufferMut<'_, f32, 2>) -> Result<(), Error> {
     if output.raw.is_empty() {
         return Ok(());
     }

@@ -1,13 +1,32 @@
 //! Bayer demosaicing: a raw mosaic `(H, W)` to an RGB image `(H, W, 3)`.
 
-use crate::buffer::{Buffer, BufferMut};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
 use crate::error::Error;
 use crate::ffi::{self, Arg, ArgSpec, Pipeline};
-use ndarray::{Array3, ArrayView2};
+use crate::pipelines::with_buffers;
+use ndarray::Array3;
 
 /// The 2×2 colour filter tile at the top-left corner of the raw frame, read
 /// row by row (`Rggb`: red at `[0, 0]`, blue at `[1, 1]`).
+///
+/// Its text form is the tile's colours in lower case (`"rggb"`): [`Display`]
+/// writes it, [`FromStr`] reads it in any case (`"RGGB"` too).
+///
+/// ```
+/// use halide_pipelines::CfaPattern;
+/// let pattern: CfaPattern = "RGGB".parse()?;
+/// assert_eq!(pattern, CfaPattern::Rggb);
+/// assert_eq!(pattern.to_string(), "rggb");
+/// // A crop that starts one column in sees the tile G R / B G:
+/// assert_eq!(pattern.shifted(0, 1), CfaPattern::Grbg);
+/// # Ok::<(), halide_pipelines::ParseCfaPatternError>(())
+/// ```
+///
+/// [`Display`]: fmt::Display
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CfaPattern {
     /// `R G / G B`
@@ -33,7 +52,86 @@ impl CfaPattern {
             CfaPattern::Bggr => (1, 1),
         }
     }
+
+    /// The pattern of a crop of the frame that starts at `(row_offset,
+    /// col_offset)`: each odd offset moves the red sample to the other row or
+    /// column of the tile, even offsets change nothing.
+    ///
+    /// ```
+    /// use halide_pipelines::{demosaic_to_array, CfaPattern, DemosaicAlgorithm};
+    /// let raw = ndarray::Array2::<u16>::zeros((6, 8)); // an RGGB frame
+    /// let crop = raw.slice(ndarray::s![1.., 1..]);     // one row and one column in
+    /// let pattern = CfaPattern::Rggb.shifted(1, 1);
+    /// assert_eq!(pattern, CfaPattern::Bggr);
+    /// let rgb = demosaic_to_array(crop, pattern, DemosaicAlgorithm::Bilinear)?;
+    /// # assert_eq!(rgb.dim(), (5, 7, 3));
+    /// # Ok::<(), halide_pipelines::Error>(())
+    /// ```
+    #[must_use]
+    pub fn shifted(self, row_offset: usize, col_offset: usize) -> CfaPattern {
+        let (red_row, red_col) = self.red_position();
+        // The crop's sample (i, j) is the frame's (i + row_offset, j +
+        // col_offset): red where i + row_offset == red_row (mod 2).
+        match ((red_row + row_offset) % 2, (red_col + col_offset) % 2) {
+            (0, 0) => CfaPattern::Rggb,
+            (0, _) => CfaPattern::Grbg,
+            (_, 0) => CfaPattern::Gbrg,
+            _ => CfaPattern::Bggr,
+        }
+    }
+
+    /// The tile's colours, row by row, in lower case: `"rggb"`.
+    fn name(self) -> &'static str {
+        match self {
+            CfaPattern::Rggb => "rggb",
+            CfaPattern::Bggr => "bggr",
+            CfaPattern::Grbg => "grbg",
+            CfaPattern::Gbrg => "gbrg",
+        }
+    }
 }
+
+impl fmt::Display for CfaPattern {
+    /// The tile's colours, row by row, in lower case: `rggb`, `bggr`, `grbg`, `gbrg`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl FromStr for CfaPattern {
+    type Err = ParseCfaPatternError;
+
+    /// Reads a pattern's name in any case: `"rggb"`, `"RGGB"`, `"Rggb"`, ...
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        CfaPattern::ALL
+            .into_iter()
+            .find(|pattern| pattern.name().eq_ignore_ascii_case(text))
+            .ok_or_else(|| ParseCfaPatternError { text: text.to_owned() })
+    }
+}
+
+/// A string that names no [`CfaPattern`]; its message lists the valid names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseCfaPatternError {
+    text: String,
+}
+
+impl fmt::Display for ParseCfaPatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown CFA pattern {:?}: expected ", self.text)?;
+        for (index, pattern) in CfaPattern::ALL.iter().enumerate() {
+            let separator = match index {
+                0 => "",
+                _ if index + 1 == CfaPattern::ALL.len() => " or ",
+                _ => ", ",
+            };
+            write!(f, "{separator}{pattern}")?;
+        }
+        write!(f, " (in any case)")
+    }
+}
+
+impl std::error::Error for ParseCfaPatternError {}
 
 /// How missing colour samples are interpolated. Names and results follow the
 /// Python package `colour-demosaicing`, so results compare like with like.
@@ -268,6 +366,11 @@ static U16: [[Pipeline; 3]; 3] = [
 /// Demosaics the raw Bayer frame `input` (shape `(H, W)`) into `output`
 /// (shape `(H, W, 3)`, channels R, G, B), for any `H, W >= 2`.
 ///
+/// `input` and `output` are ndarray arrays or views (described for this call,
+/// never copied), or [`Buffer`] / [`BufferMut`] converted beforehand: the
+/// cheapest way to use the same arrays in many calls. Errors name the
+/// argument, `input` or `output`.
+///
 /// Results are rounded to nearest and clamped to the sample type's range
 /// (the full 16 bits for `u16`).
 ///
@@ -285,12 +388,32 @@ static U16: [[Pipeline; 3]; 3] = [
 /// use halide_pipelines::{demosaic, Buffer, BufferMut, CfaPattern, DemosaicAlgorithm};
 /// let raw = ndarray::Array2::<u16>::from_elem((4, 6), 1000);
 /// let mut rgb = ndarray::Array3::<u16>::zeros((4, 6, 3));
-/// demosaic(&Buffer::try_from(raw.view())?, &mut BufferMut::try_from(rgb.view_mut())?,
-///          CfaPattern::Rggb, DemosaicAlgorithm::Bilinear)?;
+/// demosaic(&raw, &mut rgb, CfaPattern::Rggb, DemosaicAlgorithm::Bilinear)?;
 /// assert!(rgb.iter().all(|&v| v == 1000));
+///
+/// // Planar output: a (3, H, W) array seen as (H, W, 3).
+/// let mut planes = ndarray::Array3::<u16>::zeros((3, 4, 6));
+/// demosaic(&raw, &mut planes.view_mut().permuted_axes([1, 2, 0]), CfaPattern::Rggb,
+///          DemosaicAlgorithm::Malvar2004)?;
+///
+/// // Converted once, for many calls:
+/// let input = Buffer::try_from(raw.view())?;
+/// let mut output = BufferMut::try_from(rgb.view_mut())?;
+/// demosaic(&input, &mut output, CfaPattern::Rggb, DemosaicAlgorithm::Menon2007)?;
 /// # Ok::<(), halide_pipelines::Error>(())
 /// ```
 pub fn demosaic<T: DemosaicSample>(
+    input: &impl InputBuffer<T, 2>,
+    output: &mut impl OutputBuffer<T, 3>,
+    pattern: CfaPattern,
+    algorithm: DemosaicAlgorithm,
+) -> Result<(), Error> {
+    with_buffers(input, output, |input, output| {
+        demosaic_buffers(input, output, pattern, algorithm)
+    })
+}
+
+fn demosaic_buffers<T: DemosaicSample>(
     input: &Buffer<'_, T, 2>,
     output: &mut BufferMut<'_, T, 3>,
     pattern: CfaPattern,
@@ -339,28 +462,66 @@ pub fn demosaic<T: DemosaicSample>(
     )
 }
 
-/// Demosaics `raw` (shape `(H, W)`) into a new interleaved `(H, W, 3)` array.
+/// Demosaics `raw` (shape `(H, W)`: an array, a view or a [`Buffer`]) into a
+/// new interleaved `(H, W, 3)` array. Errors call `raw` `input`, as
+/// [`demosaic`] does.
 ///
 /// ```
 /// use halide_pipelines::{demosaic_to_array, CfaPattern, DemosaicAlgorithm};
 /// let raw = ndarray::Array2::<u8>::from_elem((6, 8), 40);
-/// let rgb = demosaic_to_array(raw.view(), CfaPattern::Grbg, DemosaicAlgorithm::Malvar2004)?;
+/// let rgb = demosaic_to_array(&raw, CfaPattern::Grbg, DemosaicAlgorithm::Malvar2004)?;
 /// assert_eq!(rgb.dim(), (6, 8, 3));
 /// assert!(rgb.iter().all(|&v| v == 40));
 /// # Ok::<(), halide_pipelines::Error>(())
 /// ```
 pub fn demosaic_to_array<T: DemosaicSample>(
-    raw: ArrayView2<'_, T>,
+    raw: impl InputBuffer<T, 2>,
     pattern: CfaPattern,
     algorithm: DemosaicAlgorithm,
 ) -> Result<Array3<T>, Error> {
-    let (height, width) = raw.dim();
-    let mut rgb = Array3::from_elem((height, width, 3), T::default());
-    demosaic(
-        &Buffer::try_from(raw)?,
-        &mut BufferMut::try_from(rgb.view_mut())?,
-        pattern,
-        algorithm,
-    )?;
-    Ok(rgb)
+    raw.with_buffer("input", |input| {
+        let [height, width] = input.shape();
+        let mut rgb = Array3::from_elem((height, width, 3), T::default());
+        demosaic(input, &mut rgb, pattern, algorithm)?;
+        Ok(rgb)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_reads_back_its_own_name() {
+        for pattern in CfaPattern::ALL {
+            let name = pattern.to_string();
+            assert_eq!(name.parse(), Ok(pattern));
+            assert_eq!(name.to_uppercase().parse(), Ok(pattern));
+        }
+        assert_eq!("Grbg".parse(), Ok(CfaPattern::Grbg));
+        assert_eq!(format!("[{:>6}]", CfaPattern::Bggr), "[  bggr]");
+    }
+
+    #[test]
+    fn unknown_pattern_names_list_the_valid_ones() {
+        for text in ["", "rgb", "rggbx", " rggb", "xtrans", "RGBG"] {
+            let error = text.parse::<CfaPattern>().unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("unknown CFA pattern {text:?}: expected rggb, bggr, grbg or gbrg (in any case)")
+            );
+        }
+    }
+
+    #[test]
+    fn shifting_by_an_odd_offset_twice_is_no_shift() {
+        for pattern in CfaPattern::ALL {
+            assert_eq!(pattern.shifted(1, 0).shifted(1, 0), pattern);
+            assert_eq!(pattern.shifted(0, 1).shifted(0, 1), pattern);
+            assert_eq!(pattern.shifted(0, 0), pattern);
+            assert_eq!(pattern.shifted(2, 4), pattern);
+            assert_ne!(pattern.shifted(1, 0), pattern);
+            assert_ne!(pattern.shifted(0, 1), pattern);
+        }
+    }
 }
