@@ -10,7 +10,10 @@ Per target and algorithm (8-bit, RGGB, 10-pixel border excluded):
 - chroma error: mean over pixels of the RMS, over (R - G, B - G), of the
   error of the colour differences, in 8-bit units (for the grey targets this
   is the false colour itself);
-- for the zone plate also the false-colour PSNR: the same error as a PSNR.
+- the false-colour PSNR: the same error as a PSNR;
+- for the zone plate also the false colour per band of local frequency
+  (below a quarter of the sampling rate, where red and blue are not yet
+  aliased, up to Nyquist, and beyond it in the corners).
 
 This is a report, not a test: nothing here chose MLRI's constants.
 """
@@ -70,6 +73,21 @@ def chroma_psnr(result: np.ndarray, truth: np.ndarray) -> float:
     return float(10 * np.log10(255.0**2 / np.mean(e**2)))
 
 
+BANDS = ((0.0, 0.25), (0.25, 0.4), (0.4, 0.5), (0.5, 0.71))
+
+
+def zone_plate_bands(result: np.ndarray, truth: np.ndarray, size: int = SIZE) -> list[float]:
+    """Mean false colour (as `chroma_error`) per band of the zone plate's
+    local frequency, r / size cycles per pixel (0.5: Nyquist)."""
+    yy, xx = np.indices(truth.shape[:2]) + 0.5 - size / 2
+    freq = interior(np.hypot(yy, xx) / size)
+    r, t = interior(result).astype(np.float64), interior(truth).astype(np.float64)
+    e_rg = (r[..., 0] - r[..., 1]) - (t[..., 0] - t[..., 1])
+    e_bg = (r[..., 2] - r[..., 1]) - (t[..., 2] - t[..., 1])
+    err = np.sqrt(0.5 * (e_rg**2 + e_bg**2))
+    return [float(np.mean(err[(freq >= lo) & (freq < hi)])) for lo, hi in BANDS]
+
+
 def algorithms():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -94,14 +112,23 @@ def fringe_report(pattern: str = "rggb") -> dict:
         for name, run in algorithms().items():
             out = to8(run(raw, pattern))
             results[target, name] = (psnr(out, truth), chroma_error(out, truth), chroma_psnr(out, truth))
+            if target == "zone plate":
+                results["bands", name] = zone_plate_bands(out, truth)
     return results
 
 
 def main() -> int:
     results = fringe_report()
     print(f"{'target':<20} {'algorithm':<11} {'PSNR dB':>8} {'chroma err':>10} {'chroma dB':>9}")
-    for (target, name), (db, err, cdb) in results.items():
-        print(f"{target:<20} {name:<11} {db:8.2f} {err:10.3f} {cdb:9.2f}")
+    for (target, name), values in results.items():
+        if target != "bands":
+            db, err, cdb = values
+            print(f"{target:<20} {name:<11} {db:8.2f} {err:10.3f} {cdb:9.2f}")
+    print("\nzone plate, mean false colour (8-bit units) per band of local frequency (cycles/pixel):")
+    print(f"{'algorithm':<11} " + " ".join(f"{f'{lo}-{hi}':>9}" for lo, hi in BANDS))
+    for (target, name), values in results.items():
+        if target == "bands":
+            print(f"{name:<11} " + " ".join(f"{v:9.2f}" for v in values))
     return 0
 
 
