@@ -43,10 +43,6 @@ import math
 import halide as hl
 
 
-class Constants:
-    """The oracle's `mlri.Constants` (duck-typed: pass that dataclass)."""
-
-
 def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Func]]:
     """MLRI demosaicing of an RGGB mosaic.
 
@@ -59,14 +55,23 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Fu
     constants: the oracle's `mlri.Constants` (window sizes, eps, blend).
 
     Returns (rgb, stages) as `menon2007` does: rgb(c, x, y) unrounded and
-    unclamped; stages are pure Funcs of (x, y) or (k, x, y), producers first,
-    meant to be computed per strip and vectorized in x. Func names start with
-    "mlri_".
+    unclamped; stages are pure Funcs of (x, y) using the mosaic's own Vars,
+    producers first, meant to be computed per strip and vectorized in x (the
+    window sums along the direction and the blend are inlined into their
+    consumers). Func names start with "mlri_".
+
+    Context, for the constants chosen in the oracle (window_g 8, across_g 1,
+    reach 2, grad_reach 3, across_w 1, window_rb 5): the directional colour
+    differences at (x, y) read the mosaic 2 window_g + 4 = 20 pixels along
+    their direction and 4 across_g = 4 across; green reads them
+    max(reach, grad_reach + 1) = 4 along and across_w = 1 across, so the
+    mosaic within 24 pixels; red and blue read green 2 window_rb + 3 = 13
+    pixels away: rgb at (x, y) reads the mosaic within 37 pixels.
     """
     if not wide.is_float():
         raise ValueError(f"mlri computes in floating point, not {wide}")
     x, y = mosaic.args()
-    c, k = hl.Var("c"), hl.Var("k")
+    c = hl.Var("c")
     m = mosaic
     cc = constants
 
@@ -79,19 +84,30 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Fu
     is_blue = ((x % 2) == 1) & ((y % 2) == 1)
     stages = []
 
+    def funcs(name, values):
+        """One Func of (x, y) per value (named name_0, name_1, ...)."""
+        result = []
+        for i, value in enumerate(values):
+            f = hl.Func(f"{name}_{i}")
+            f[x, y] = value
+            result.append(f)
+        stages.extend(result)
+        return result
+
     # --- 1. Directional colour differences G - C ------------------------
     def directional(name, along):
         """`along(f, d, e)` reads f at d pixels along the direction and e
         across it."""
         lin = hl.Func(f"mlri_lin_{name}")
         lin[x, y] = half * (along(m, -1, 0) + along(m, 1, 0))
+        stages.append(lin)
 
         def lap(f):
             return const(2) * f[x, y] - along(f, -2, 0) - along(f, 2, 0)
 
-        q = hl.Func(f"mlri_q_{name}")
+        # Per pixel, the sums' terms of the fit for the pixel's own kind.
         li, lp = lap(lin), lap(m)
-        q[k, x, y] = hl.mux(k, [li * lp, li * li, m[x, y], lin[x, y]])
+        q = [li * lp, li * li, m[x, y], lin[x, y]]
 
         # Window sums over sites of the centre's kind (even offsets along)
         # and of the other kind (odd offsets), lines 2 apart across.
@@ -99,51 +115,47 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Fu
         even = [d for d in range(-w, w + 1) if d % 2 == 0]
         odd = [d for d in range(-w, w + 1) if d % 2 != 0]
         across = [2 * j for j in range(-a_, a_ + 1)]
-        q_across = hl.Func(f"mlri_q_across_{name}")
-        q_across[k, x, y] = sum_of([along_k(q, k, 0, e, along) for e in across])
-        s_same = hl.Func(f"mlri_s_same_{name}")
-        s_same[k, x, y] = sum_of([along_k(q_across, k, d, 0, along) for d in even])
-        s_other = hl.Func(f"mlri_s_other_{name}")
-        s_other[k, x, y] = sum_of([along_k(q_across, k, d, 0, along) for d in odd])
+        qf = funcs(f"mlri_q_{name}", q)
+        q_across = funcs(f"mlri_q_across_{name}",
+                         [sum_of([along(f, 0, e) for e in across]) for f in qf])
+        s_same = [sum_of([along(f, d, 0) for d in even]) for f in q_across]
+        s_other = [sum_of([along(f, d, 0) for d in odd]) for f in q_across]
 
         eps = const(cc.eps_g)
 
         def fit(s, count):
-            a = s[0, x, y] / (s[1, x, y] + eps)
-            b = s[2, x, y] / const(count) - a * (s[3, x, y] / const(count))
-            return a, b
+            a = s[0] / (s[1] + eps)
+            b = s[2] / const(count) - a * (s[3] / const(count))
+            return [a, b]
 
-        a_self, b_self = fit(s_same, len(even) * len(across))
-        a_other, b_other = fit(s_other, len(odd) * len(across))
-        coef = hl.Func(f"mlri_coef_{name}")
-        coef[k, x, y] = hl.mux(k, [a_self, b_self, a_other, b_other])
+        # a, b of the fit on the centre's kind, then a, b on the other kind.
+        coef = funcs(f"mlri_coef_{name}",
+                     fit(s_same, len(even) * len(across)) + fit(s_other, len(odd) * len(across)))
 
         # Averages of the coefficients over the windows covering each pixel:
         # for the pixel's own kind, the same-kind fits of windows at even
         # offsets and the other-kind fits of those at odd offsets.
-        coef_across = hl.Func(f"mlri_coef_across_{name}")
-        coef_across[k, x, y] = sum_of([along_k(coef, k, 0, e, along) for e in across])
+        coef_across = funcs(f"mlri_coef_across_{name}",
+                            [sum_of([along(f, 0, e) for e in across]) for f in coef])
         n = const((2 * w + 1) * len(across))
 
         def avg(k_even, k_odd):
-            return (sum_of([along_k(coef_across, k_even, d, 0, along) for d in even])
-                    + sum_of([along_k(coef_across, k_odd, d, 0, along) for d in odd])) / n
+            return (sum_of([along(coef_across[k_even], d, 0) for d in even])
+                    + sum_of([along(coef_across[k_odd], d, 0) for d in odd])) / n
 
-        mean_coef = hl.Func(f"mlri_mean_coef_{name}")
         # own a, own b, other a, other b
-        mean_coef[k, x, y] = hl.mux(k, [avg(0, 2), avg(1, 3), avg(2, 0), avg(3, 1)])
+        mean_coef = funcs(f"mlri_mean_coef_{name}", [avg(0, 2), avg(1, 3), avg(2, 0), avg(3, 1)])
 
         # Estimates at each pixel: of its own colour (guide: lin), whose
         # residual m - own is interpolated to the neighbours, and of the other
         # colour (guide: the sample itself).
         residual = hl.Func(f"mlri_residual_{name}")
-        residual[x, y] = m[x, y] - (mean_coef[0, x, y] * lin[x, y] + mean_coef[1, x, y])
-        other = (mean_coef[2, x, y] * m[x, y] + mean_coef[3, x, y]
+        residual[x, y] = m[x, y] - (mean_coef[0][x, y] * lin[x, y] + mean_coef[1][x, y])
+        other = (mean_coef[2][x, y] * m[x, y] + mean_coef[3][x, y]
                  + half * (along(residual, -1, 0) + along(residual, 1, 0)))
         diff = hl.Func(f"mlri_diff_{name}")
         diff[x, y] = hl.select(is_green, m[x, y] - other, other - m[x, y])
-        stages.extend([lin, q, q_across, s_same, s_other, coef, coef_across, mean_coef,
-                       residual, diff])
+        stages.extend([residual, diff])
         return diff
 
     d_h = directional("h", lambda f, d, e: f[x + d, y + e])
@@ -186,32 +198,29 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Fu
     def chroma(name, sites):
         r = cc.window_rb
         offsets = range(-r, r + 1)
-        # Per pixel, masked: lap(G) lap(m), lap(G)^2, m, G, 1 at the sites.
-        q = hl.Func(f"mlri_rb_q_{name}")
-        lg, lm = lap2(green), lap2(m)
         zero = const(0)
-        q[k, x, y] = hl.select(sites, hl.mux(k, [lg * lm, lg * lg, m[x, y], green[x, y], const(1)]), zero)
-        q_rows = hl.Func(f"mlri_rb_q_rows_{name}")
-        q_rows[k, x, y] = sum_of([q[k, x + d, y] for d in offsets])
-        s = hl.Func(f"mlri_rb_s_{name}")
-        s[k, x, y] = sum_of([q_rows[k, x, y + e] for e in offsets])
-        a = s[0, x, y] / (s[1, x, y] + const(cc.eps_rb))
-        b = s[2, x, y] / s[4, x, y] - a * (s[3, x, y] / s[4, x, y])
-        coef = hl.Func(f"mlri_rb_coef_{name}")
-        coef[k, x, y] = hl.mux(k, [a, b])
-        coef_rows = hl.Func(f"mlri_rb_coef_rows_{name}")
-        coef_rows[k, x, y] = sum_of([coef[k, x + d, y] for d in offsets])
+        # Per pixel, masked: lap(G) lap(m), lap(G)^2, m, G, 1 at the sites.
+        lg, lm = lap2(green), lap2(m)
+        q = funcs(f"mlri_rb_q_{name}", [hl.select(sites, v, zero) for v in
+                                         (lg * lm, lg * lg, m[x, y], green[x, y], const(1))])
+        q_rows = funcs(f"mlri_rb_q_rows_{name}", [sum_of([f[x + d, y] for d in offsets]) for f in q])
+        s = [sum_of([f[x, y + e] for e in offsets]) for f in q_rows]
+        a = s[0] / (s[1] + const(cc.eps_rb))
+        b = s[2] / s[4] - a * (s[3] / s[4])
+        coef = funcs(f"mlri_rb_coef_{name}", [a, b])
+        coef_rows = funcs(f"mlri_rb_coef_rows_{name}",
+                          [sum_of([f[x + d, y] for d in offsets]) for f in coef])
         n = const((2 * r + 1) ** 2)
         estimate = hl.Func(f"mlri_rb_estimate_{name}")
-        estimate[x, y] = (sum_of([coef_rows[0, x, y + e] for e in offsets]) / n * green[x, y]
-                          + sum_of([coef_rows[1, x, y + e] for e in offsets]) / n)
+        estimate[x, y] = (sum_of([coef_rows[0][x, y + e] for e in offsets]) / n * green[x, y]
+                          + sum_of([coef_rows[1][x, y + e] for e in offsets]) / n)
         residual = hl.Func(f"mlri_rb_residual_{name}")
         residual[x, y] = hl.select(sites, m[x, y] - estimate[x, y], zero)
         res_rows = hl.Func(f"mlri_rb_res_rows_{name}")
         res_rows[x, y] = half * residual[x - 1, y] + residual[x, y] + half * residual[x + 1, y]
         value = (estimate[x, y]
                  + (half * res_rows[x, y - 1] + res_rows[x, y] + half * res_rows[x, y + 1]))
-        stages.extend([q, q_rows, s, coef, coef_rows, estimate, residual, res_rows])
+        stages.extend([estimate, residual, res_rows])
         return value
 
     red = chroma("red", is_red)
@@ -227,19 +236,3 @@ def sum_of(terms):
     for t in terms[1:]:
         total = total + t
     return total
-
-
-def along_k(f, k, d, e, along):
-    """f[k, ...] at d along the direction and e across it (`along` maps
-    (d, e) to (x, y) offsets for a 2-D Func; here lifted to f(k, x, y))."""
-    return along(_WithK(f, k), d, e)
-
-
-class _WithK:
-    """f(k, x, y) seen as a 2-D Func of (x, y) for a fixed k."""
-
-    def __init__(self, f, k):
-        self._f, self._k = f, k
-
-    def __getitem__(self, key):
-        return self._f[self._k, key[0], key[1]]
