@@ -38,21 +38,43 @@ which pads its input with numpy's "reflect" and computes every stage on the
 widened frame; so the two compute the same function up to the edges.
 """
 
+import dataclasses
 import math
 
 import halide as hl
 
 
-def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Func]]:
+@dataclasses.dataclass(frozen=True)
+class Constants:
+    """The constants of the oracle (`quality/mlri.py`, `Constants`: meanings
+    and how they were chosen there); `quality/check_mlri_jit.py` checks that
+    these defaults are the oracle's."""
+    window_g: int = 8
+    across_g: int = 1
+    eps_g: float = 1000.0
+    reach: int = 2
+    grad_reach: int = 3
+    across_w: int = 1
+    sigma: float = 2.0
+    window_rb: int = 5
+    eps_rb: float = 1000.0
+
+
+CONSTANTS = Constants()
+
+
+def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
+         peak: float = 255.0) -> tuple[hl.Func, list[hl.Func]]:
     """MLRI demosaicing of an RGGB mosaic.
 
     mosaic(x, y): the raw frame (x is the column) as values of type `wide`
     (float32), already extended past the image edges (mirror_interior), with
-    red at (even x, even y) and blue at (odd x, odd y), in 8-bit units (the
-    regularisation constants are for samples in 0..255; scale them by
-    (peak / 255)^2 in `constants` for another range).
+    red at (even x, even y) and blue at (odd x, odd y), in sample units.
 
-    constants: the oracle's `mlri.Constants` (window sizes, eps, blend).
+    constants: window sizes, eps and blend, as the oracle's `mlri.Constants`
+    (the defaults are the oracle's). peak: the largest sample value (255 for
+    8-bit samples, 65535 for 16-bit): the eps constants are for 8-bit units
+    and are scaled by (peak / 255)^2, as the oracle does.
 
     Returns (rgb, stages) as `menon2007` does: rgb(c, x, y) unrounded and
     unclamped; stages are pure Funcs of (x, y) using the mosaic's own Vars,
@@ -74,6 +96,7 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Fu
     c = hl.Var("c")
     m = mosaic
     cc = constants
+    eps_scale = (peak / 255.0) ** 2
 
     def const(value):
         return hl.cast(wide, value)
@@ -121,7 +144,7 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Fu
         s_same = [sum_of([along(f, d, 0) for d in even]) for f in q_across]
         s_other = [sum_of([along(f, d, 0) for d in odd]) for f in q_across]
 
-        eps = const(cc.eps_g)
+        eps = const(cc.eps_g * eps_scale)
 
         def fit(s, count):
             a = s[0] / (s[1] + eps)
@@ -205,7 +228,7 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants) -> tuple[hl.Func, list[hl.Fu
                                          (lg * lm, lg * lg, m[x, y], green[x, y], const(1))])
         q_rows = funcs(f"mlri_rb_q_rows_{name}", [sum_of([f[x + d, y] for d in offsets]) for f in q])
         s = [sum_of([f[x, y + e] for e in offsets]) for f in q_rows]
-        a = s[0] / (s[1] + const(cc.eps_rb))
+        a = s[0] / (s[1] + const(cc.eps_rb * eps_scale))
         b = s[2] / s[4] - a * (s[3] / s[4])
         coef = funcs(f"mlri_rb_coef_{name}", [a, b])
         coef_rows = funcs(f"mlri_rb_coef_rows_{name}",

@@ -15,8 +15,9 @@ photos mosaicked as RGGB (8-bit), the rounded, clamped outputs:
 * that a per-strip schedule (the generator's shape) gives the same bytes as
   compute_root when both are compiled with strict_float (without it, LLVM's
   FMA fusion differs between the schedules: reported);
-* one 16-bit run (the photo * 257, eps scaled by 257^2 as the oracle does),
-  reported in 16-bit LSB, not asserted.
+* one 16-bit run (the photo * 257, eps scaled by 257^2 by both), reported in
+  16-bit LSB, not asserted;
+* that demosaic_mlri's default constants are the oracle's.
 
 Needs: halide==21.0.0 scikit-image numpy (and the oracle's requirements).
 Exits non-zero if an image misses the target.
@@ -32,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demosaic_mlri import mlri  # noqa: E402
+from demosaic_mlri import CONSTANTS, mlri  # noqa: E402
 from mlri import DEFAULT, PATTERNS, demosaic_mlri, held_out_photos, to8  # noqa: E402
 from photos import interior, mosaic, photos, psnr  # noqa: E402
 
@@ -44,7 +45,7 @@ STRIP = 64
 class Demosaic:
     """A JIT-compiled MLRI pipeline for 8-bit samples and one CFA pattern."""
 
-    def __init__(self, pattern="rggb", constants=DEFAULT, sample=hl.UInt(8), schedule="root", strict=False):
+    def __init__(self, pattern="rggb", constants=CONSTANTS, sample=hl.UInt(8), schedule="root", strict=False):
         self.sample = sample
         peak = float(2 ** sample.bits() - 1)
         self.raw = hl.ImageParam(sample, 2, "raw")
@@ -53,7 +54,7 @@ class Demosaic:
         mirrored = hl.BoundaryConditions.mirror_interior(self.raw)
         shifted = hl.Func("shifted")
         shifted[x, y] = hl.cast(hl.Float(32), mirrored[x + red_x, y + red_y])
-        rgb, stages = mlri(shifted, hl.Float(32), constants)
+        rgb, stages = mlri(shifted, hl.Float(32), constants, peak)
         out = hl.Func("out")
         out[c, x, y] = hl.cast(sample, hl.clamp(hl.round(rgb[c, x - red_x, y - red_y]), 0.0, peak))
         out.bound(c, 0, 3).reorder(c, x, y).unroll(c)
@@ -102,7 +103,9 @@ def compare(name, img, pipeline, pattern, ok_so_far):
 
 
 def main():
-    ok = True
+    ok = dataclasses.asdict(CONSTANTS) == dataclasses.asdict(DEFAULT)
+    if not ok:
+        print(f"demosaic_mlri.CONSTANTS {CONSTANTS} are not the oracle's {DEFAULT}")
     rggb = Demosaic("rggb")
     print(f"JIT compile {rggb.compile_seconds:.1f} s")
     print(f"{'image':<22} {'cfa':<5} {'<=1 int':>9} {'<=1 all':>9} {'exact':>9} {'max':>4} "
@@ -128,11 +131,9 @@ def main():
     ok = ok and same
     for pattern in ("grbg", "bggr"):
         ok = compare(first, images[first], Demosaic(pattern), pattern, ok)
-    # 16 bits: the oracle with peak 65535 scales eps by (65535 / 255)^2.
+    # 16 bits: both scale eps by (65535 / 255)^2.
     raw16 = mosaic(images[first]).astype(np.uint16) * 257
-    scale = (65535 / 255) ** 2
-    constants16 = dataclasses.replace(DEFAULT, eps_g=DEFAULT.eps_g * scale, eps_rb=DEFAULT.eps_rb * scale)
-    ours16, _ = Demosaic("rggb", constants16, hl.UInt(16))(raw16)
+    ours16, _ = Demosaic("rggb", sample=hl.UInt(16))(raw16)
     oracle16 = np.clip(np.round(demosaic_mlri(raw16, "rggb", peak=65535.0)), 0, 65535)
     diff16 = interior(np.abs(ours16.astype(np.float64) - oracle16))
     print(f"\n16-bit {first}: within 1: {100 * np.mean(diff16 <= 1):.3f}%, within 2: "
