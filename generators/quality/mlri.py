@@ -28,8 +28,8 @@ The algorithm, on an RGGB mosaic (other patterns are shifted to RGGB first):
    a guided-filter-style regression, fitted only on the sites where the target
    is sampled, predicts the target from the other colour:
      G~ = a Ch + b   (fitted at green sites),   C~ = a Gh + b   (at C sites),
-   with, per window (`window_g` samples along the row, `across_g` rows of the
-   same kind above and below),
+   with, per window (2 `window_g` + 1 pixels along the row, `across_g` rows
+   of the same kind, 2 apart, above and below),
      a = sum(lap(guide) lap(target)) / (sum(lap(guide)^2) + eps_g)
      b = mean(target) - a mean(guide)
    where lap is the Laplacian on the sparse grid (taps -1, 2, -1 two samples
@@ -41,13 +41,14 @@ The algorithm, on an RGGB mosaic (other patterns are shifted to RGGB first):
    row, hence a horizontal colour difference dH = G - C at every pixel.
 2. The horizontal and vertical colour differences are blended at each chroma
    site with GBTF's weights: w = 1 / (sum of |gradient of the colour
-   difference| over a one-sided window in that direction)^2, for north, south,
-   east and west, each weighing a one-sided smoothed colour difference (taps
+   difference| over a one-sided window in that direction, `grad_reach` + 1
+   pixels along by 2 `across_w` + 1 across)^2, for north, south, east and
+   west, each weighing a one-sided smoothed colour difference (taps
    0..`reach` along the direction, Gaussian weights of `sigma`; sigma = inf is
    GBTF's flat filter). Green at a chroma site = the sample + the blended
    difference.
 3. Red and blue: residual interpolation guided by the full green. The same
-   regression in 2-D (window `window_rb` x `window_rb`, 2-D sparse Laplacian
+   regression in 2-D (square window of 2 `window_rb` + 1 pixels, 2-D sparse Laplacian
    with taps 4 / -1 two samples apart, eps_rb) predicts red from green at the
    red sites; the residual there is interpolated bilinearly and added back.
    Blue likewise.
@@ -59,6 +60,14 @@ widened frame and cropped. Halide's mirror_interior does the same, so a Halide
 port computing every stage on the mirrored mosaic agrees up to the edges.
 (Intermediate stages pad with "reflect" too, but only within the margin,
 which is cropped.)
+
+Known weakness (check_mlri_fringes.py): near Nyquist, where the red and blue
+samples alias, MLRI fails, probably because a pattern of period ~2 pixels
+looks almost flat on the 2-pixel-spaced grid of one colour, so the
+sparse-grid Laplacians vanish, the slope falls to 0 and the regression
+cannot follow (not verified beyond the measurement); on a zone plate MLRI's
+false colour there (local frequency 0.4-0.5 cycles/pixel) is far above
+Menon2007's, while below 0.25 cycles/pixel it is half of Menon2007's.
 
 Constants. The papers fix the structure, not every constant; these were chosen
 by one sweep on the dev set (scikit-image's astronaut, chelsea, coffee,
