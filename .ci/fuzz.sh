@@ -30,8 +30,9 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# cargo fuzz has no --locked: check that the committed fuzz/Cargo.lock is up to date first.
-cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml > /dev/null
+# cargo fuzz has no --locked: check that the committed fuzz/Cargo.lock (its own
+# workspace, not covered by the root's `cargo fetch`) is up to date, and fetch it.
+cargo fetch --locked --manifest-path fuzz/Cargo.toml
 if ! cargo fuzz build --fuzz-dir fuzz > "$work/build.log" 2>&1; then
   tail -n 40 "$work/build.log"
   echo "FAIL: building the fuzz targets"

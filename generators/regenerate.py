@@ -15,6 +15,10 @@ What it writes (all of it, nothing else; stale files are removed):
 The -sys build scripts use the `build` subcommand for their from-source mode:
     python generators/regenerate.py build --rust-target T [--halide-target HL] --runtime DIR
     python generators/regenerate.py build --rust-target T [--halide-target HL] --pipelines DIR
+T is a key of [targets] in pipelines.toml, that is a prebuilt folder: the build
+scripts map the Rust target to it by architecture, OS and C library
+(halide-runtime-sys/src/target_map.rs), so x86_64-unknown-linux-musl passes
+x86_64-unknown-linux-gnu. With --halide-target, T is not looked up.
 
 Requirements: `pip install -r generators/requirements.txt` (pinned: other
 versions produce other bytes), and cargo for the bindings.
@@ -43,7 +47,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
     build = sub.add_parser("build", help="build one Rust target's archives into a folder (from-source mode)")
-    build.add_argument("--rust-target", required=True)
+    build.add_argument(
+        "--rust-target", required=True,
+        help="the manifest's [targets] key (prebuilt folder) the Rust target maps to, e.g. x86_64-unknown-linux-gnu for -musl too",
+    )
     build.add_argument("--halide-target", help="override the manifest's Halide targets, e.g. host-trace_stores")
     what = build.add_mutually_exclusive_group(required=True)
     what.add_argument("--runtime", type=Path, metavar="DIR", help="write halide_runtime.a here")

@@ -1,12 +1,15 @@
 //! Links every pipeline archive: the prebuilt ones for `TARGET`, or ones built
-//! from source when halide-runtime-sys was asked to build from source (it
-//! decides the mode once and passes it on as `DEP_HALIDE_RUNTIME_FROM_SOURCE`).
+//! from source when halide-runtime-sys was asked to build from source. That crate
+//! decides the mode and the target's `prebuilt/` folder once (by architecture, OS
+//! and C library, so `-linux-musl` uses the `-linux-gnu` folder) and passes them on
+//! as `DEP_HALIDE_RUNTIME_FROM_SOURCE` and `DEP_HALIDE_RUNTIME_PREBUILT_TARGET`.
 //!
 //! Every `*.a` in the chosen folder is linked: adding a pipeline to the manifest
 //! needs no change here.
 
 use std::env;
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -34,6 +37,8 @@ fn main() {
     }
 
     let docs_rs = env_var("DOCS_RS").is_some();
+    // The prebuilt folder, which is also the manifest's name for the target.
+    let prebuilt_target = env_var("DEP_HALIDE_RUNTIME_PREBUILT_TARGET");
     let archive_dir = match env_var("DEP_HALIDE_RUNTIME_FROM_SOURCE") {
         Some(halide_target) if !docs_rs => {
             let python =
@@ -41,10 +46,13 @@ fn main() {
             let generators = env_var("DEP_HALIDE_RUNTIME_GENERATORS")
                 .expect("halide-runtime-sys exports GENERATORS in from-source mode");
             let dir = out_dir.join("pipelines");
+            fresh_dir(&dir);
             let mut command = Command::new(&python);
             command
                 .arg(Path::new(&generators).join("regenerate.py"))
-                .args(["build", "--rust-target", &target]);
+                // Without a prebuilt folder, halide-runtime-sys only allows an HL_TARGET
+                // override, which regenerate.py uses instead of the manifest's target.
+                .args(["build", "--rust-target", prebuilt_target.as_deref().unwrap_or(&target)]);
             if halide_target != "manifest" {
                 command.args(["--halide-target", &halide_target]);
             }
@@ -58,14 +66,16 @@ fn main() {
             dir
         }
         _ => {
-            let dir = manifest_dir.join("prebuilt").join(&target);
+            // halide-runtime-sys has already refused a target without prebuilt archives
+            // (except on docs.rs, which only reads the headers).
+            let folder = prebuilt_target.as_deref().unwrap_or(&target);
+            let dir = manifest_dir.join("prebuilt").join(folder);
             if !dir.is_dir() && !docs_rs {
                 panic!(
-                    "halide-pipelines-sys has no prebuilt pipelines for the target `{target}`.\n\
-                     Prebuilt targets are the folders of {prebuilt}.\n\
-                     Build them from source instead: `pip install halide==21.0.0`, then set \
-                     HALIDE_FROM_SOURCE=1 (or HL_TARGET=<halide target>, or enable the `from-source` feature).",
-                    prebuilt = manifest_dir.join("prebuilt").display()
+                    "halide-pipelines-sys has no prebuilt pipelines in {} for the target `{target}`, \
+                     but halide-runtime-sys chose that folder. Use the same version of both crates, and \
+                     a published crate or a full clone (or run generators/regenerate.py).",
+                    dir.display()
                 );
             }
             dir
@@ -83,6 +93,18 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", archive_dir.display());
     for archive in archives(&archive_dir) {
         println!("cargo:rustc-link-lib=static:+verbatim={archive}");
+    }
+}
+
+/// Empties the from-source output folder before regenerate.py writes into it: it
+/// writes the manifest's current pipelines only, and every `*.a` here is linked, so
+/// an archive of a pipeline since removed from the manifest must not stay.
+/// (halide-runtime-sys has the same function: each crate builds on its own.)
+fn fresh_dir(dir: &Path) {
+    match fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => panic!("could not empty {} before building into it: {error}", dir.display()),
     }
 }
 

@@ -1,15 +1,27 @@
-//! Links the Halide runtime: the prebuilt archive for `TARGET`, or one built
-//! from source by the Python generators (see the crate README).
+//! Links the Halide runtime: the prebuilt archive for `TARGET` (chosen by
+//! architecture, OS and C library: `src/target_map.rs`), or one built from source
+//! by the Python generators (see the crate README).
 //!
 //! Metadata for dependents (`links = "halide_runtime"`), read as `DEP_HALIDE_RUNTIME_*`:
 //! - `INCLUDE`: folder holding `HalideRuntime.h`
 //! - `HALIDE_VERSION`: the Halide release the runtime comes from
+//! - `PREBUILT_TARGET`: the `prebuilt/` folder (and manifest target) for `TARGET`,
+//!   e.g. `x86_64-unknown-linux-gnu` for `x86_64-unknown-linux-musl`; unset when
+//!   there is none (only possible from source with `HL_TARGET`)
 //! - `FROM_SOURCE`: set when building from source; the Halide target override or `manifest`
 //! - `GENERATORS`, `PYTHON`: where the generators are and which Python runs them
 
 use std::env;
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+// Also compiled into the library under `#[cfg(test)]`, for its unit tests.
+mod target_map {
+    include!("src/target_map.rs");
+}
+use target_map::{PREBUILT_TARGETS, SUPPORTED_TARGETS, TargetCfg, check_hl_target, prebuilt_target};
 
 const HALIDE_VERSION: &str = "21.0.0";
 const ARCHIVE: &str = "halide_runtime.a";
@@ -24,13 +36,30 @@ fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let target = env::var("TARGET").expect("cargo sets TARGET");
+    let host = env::var("HOST").expect("cargo sets HOST");
     let include = manifest_dir.join("include");
+    let cfg = |name: &str| env::var(format!("CARGO_CFG_TARGET_{name}")).unwrap_or_default();
+    let (arch, os, target_env, vendor) = (cfg("ARCH"), cfg("OS"), cfg("ENV"), cfg("VENDOR"));
+    let (pointer_width, endian, abi) = (cfg("POINTER_WIDTH"), cfg("ENDIAN"), cfg("ABI"));
+    let prebuilt_target = prebuilt_target(&TargetCfg {
+        arch: &arch,
+        os: &os,
+        env: &target_env,
+        vendor: &vendor,
+        pointer_width: &pointer_width,
+        endian: &endian,
+        abi: &abi,
+    });
 
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/target_map.rs");
     println!("cargo:rerun-if-changed=include");
     println!("cargo:rerun-if-changed=prebuilt");
     println!("cargo:include={}", include.display());
     println!("cargo:halide_version={HALIDE_VERSION}");
+    if let Some(prebuilt_target) = prebuilt_target {
+        println!("cargo:prebuilt_target={prebuilt_target}");
+    }
 
     #[cfg(feature = "bindgen")]
     generate_bindings(&include, &out_dir);
@@ -41,16 +70,33 @@ fn main() {
 
     let archive_dir = match from_source_request() {
         Some(halide_target) => {
+            if let Some(hl_target) = &halide_target
+                && let Err(message) = check_hl_target(hl_target, &host, &target, prebuilt_target)
+            {
+                panic!("{message}");
+            }
+            // The manifest's targets (without HL_TARGET) exist only for the prebuilt folders.
+            let manifest_target = match (prebuilt_target, &halide_target) {
+                (Some(prebuilt_target), _) => prebuilt_target,
+                (None, Some(_)) => target.as_str(), // unused by regenerate.py with --halide-target
+                (None, None) => panic!(
+                    "the manifest (generators/pipelines.toml) has Halide targets for {SUPPORTED_TARGETS}, \
+                     not for `{target}` (arch {arch}, os {os}, env {target_env:?}).\n\
+                     Name the Halide target to build for instead: HL_TARGET=<halide target> (see \
+                     https://halide-lang.org/docs/struct_halide_1_1_target.html)."
+                ),
+            };
             let generators = generators_dir(&manifest_dir);
             let python = env_var("HALIDE_PYTHON").unwrap_or_else(|| "python3".to_owned());
             println!("cargo:from_source={}", halide_target.as_deref().unwrap_or("manifest"));
             println!("cargo:generators={}", generators.display());
             println!("cargo:python={python}");
             let dir = out_dir.join("runtime");
+            fresh_dir(&dir);
             run_generators(
                 &python,
                 &generators,
-                &target,
+                manifest_target,
                 halide_target.as_deref(),
                 "--runtime",
                 &dir,
@@ -58,14 +104,24 @@ fn main() {
             dir
         }
         None => {
-            let dir = manifest_dir.join("prebuilt").join(&target);
+            let Some(prebuilt_target) = prebuilt_target else {
+                panic!(
+                    "halide-runtime-sys has no prebuilt Halide runtime for the target `{target}` \
+                     (arch {arch}, os {os}, env {target_env:?}, vendor {vendor}, {pointer_width}-bit {endian}-endian, \
+                     abi {abi:?}).\n\
+                     Prebuilt archives serve {SUPPORTED_TARGETS}.\n\
+                     Build it from source instead: `pip install halide=={HALIDE_VERSION}`, then set \
+                     HL_TARGET=<the Halide target of `{target}`> (see \
+                     https://halide-lang.org/docs/struct_halide_1_1_target.html)."
+                );
+            };
+            let dir = manifest_dir.join("prebuilt").join(prebuilt_target);
             if !dir.join(ARCHIVE).is_file() {
                 panic!(
-                    "halide-runtime-sys has no prebuilt Halide runtime for the target `{target}`.\n\
-                     Prebuilt targets are the folders of {prebuilt}.\n\
-                     Build it from source instead: `pip install halide=={HALIDE_VERSION}`, then set \
-                     HALIDE_FROM_SOURCE=1 (or HL_TARGET=<halide target>, or enable the `from-source` feature).",
-                    prebuilt = manifest_dir.join("prebuilt").display()
+                    "{} is missing: this copy of halide-runtime-sys is incomplete (prebuilt folders: {}). \
+                     Use the published crate or a full clone, or run generators/regenerate.py.",
+                    dir.join(ARCHIVE).display(),
+                    PREBUILT_TARGETS.map(|(rust, _)| rust).join(", ")
                 );
             }
             dir
@@ -84,6 +140,17 @@ fn from_source_request() -> Option<Option<String>> {
         || env_var("HALIDE_FROM_SOURCE").is_some_and(|v| v != "0")
         || env::var_os("CARGO_FEATURE_FROM_SOURCE").is_some();
     requested.then_some(hl_target)
+}
+
+/// Empties a from-source output folder before regenerate.py writes into it, so it
+/// holds only this build's output. (It matters most for halide-pipelines-sys, which
+/// links every `*.a` in its folder: a pipeline since removed must not stay linked.)
+fn fresh_dir(dir: &Path) {
+    match fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => panic!("could not empty {} before building into it: {error}", dir.display()),
+    }
 }
 
 /// The `generators/` folder of the repository, or `HALIDE_GENERATORS_DIR`.
@@ -106,7 +173,7 @@ fn generators_dir(manifest_dir: &Path) -> PathBuf {
 fn run_generators(
     python: &str,
     generators: &Path,
-    rust_target: &str,
+    manifest_target: &str,
     halide_target: Option<&str>,
     what: &str,
     dir: &Path,
@@ -114,7 +181,7 @@ fn run_generators(
     let mut command = Command::new(python);
     command
         .arg(generators.join("regenerate.py"))
-        .args(["build", "--rust-target", rust_target]);
+        .args(["build", "--rust-target", manifest_target]);
     if let Some(halide_target) = halide_target {
         command.args(["--halide-target", halide_target]);
     }

@@ -18,3 +18,52 @@
 include!("bindings.rs");
 #[cfg(feature = "bindgen")]
 include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
+
+/// The prebuilt Linux runtime is compiled as for glibc and calls `fopen64`
+/// (`halide_get_trace_file`, for `HL_TRACE_FILE`), which the static libc of musl
+/// 1.2.4 and later (the one Rust's musl targets ship) no longer has. musl's `fopen`
+/// always has 64-bit offsets, so `fopen64` is `fopen`, the alias musl itself defined
+/// up to 1.2.3. This lets `-linux-musl` link the same archives as `-linux-gnu`.
+#[cfg(all(target_os = "linux", target_env = "musl"))]
+mod musl {
+    use core::ffi::{c_char, c_void};
+
+    unsafe extern "C" {
+        fn fopen(path: *const c_char, mode: *const c_char) -> *mut c_void;
+    }
+
+    /// # Safety
+    /// As `fopen`: `path` and `mode` are NUL-terminated strings.
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn fopen64(path: *const c_char, mode: *const c_char) -> *mut c_void {
+        // SAFETY: the caller's contract is fopen's, passed on unchanged.
+        unsafe { fopen(path, mode) }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use core::ffi::c_void;
+
+        unsafe extern "C" {
+            fn fclose(file: *mut c_void) -> i32;
+        }
+
+        #[test]
+        fn fopen64_opens_what_fopen_opens() {
+            // SAFETY: NUL-terminated literals; the file is closed once.
+            unsafe {
+                let file = super::fopen64(c"Cargo.toml".as_ptr(), c"r".as_ptr());
+                assert!(!file.is_null());
+                assert_eq!(fclose(file), 0);
+                assert!(super::fopen64(c"no/such/file".as_ptr(), c"r".as_ptr()).is_null());
+            }
+        }
+    }
+}
+
+// The build script's target mapping, compiled here only for its unit tests (a build
+// script cannot host tests of its own).
+#[cfg(test)]
+extern crate std;
+#[cfg(test)]
+mod target_map;
