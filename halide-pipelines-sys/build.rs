@@ -86,12 +86,13 @@ fn main() {
     }
 }
 
-/// File names of the `.a` archives in `dir`, sorted so the link line is stable.
+/// File names of the archives in `dir`, sorted so the link line is stable: `.a`, or `.lib`
+/// where Halide names them so (its Windows targets write COFF archives named `.lib`).
 fn archives(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap_or_else(|error| panic!("reading {}: {error}", dir.display()))
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".a"))
+        .filter(|name| name.ends_with(".a") || name.ends_with(".lib"))
         .collect();
     names.sort();
     assert!(!names.is_empty(), "no pipeline archives in {}", dir.display());
