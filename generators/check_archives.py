@@ -8,7 +8,7 @@ it cannot run (cross-generated archives).
 
     python generators/check_archives.py [--root DIR]
 
-Pure standard library: it reads `ar` archives, ELF and Mach-O headers itself.
+Pure standard library: it reads `ar` archives, ELF, Mach-O and COFF headers itself.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import struct
 import sys
 from pathlib import Path
 
-from regenerate import load_manifest
+from regenerate import RUNTIME_ARCHIVE, archive_suffix, load_manifest
 
 HERE = Path(__file__).resolve().parent
 
 # Rust target -> (object format, machine) expected of every archive member.
 ELF_MACHINES = {"x86_64": 62, "aarch64": 183}
 MACHO_CPUS = {"x86_64": 0x01000007, "aarch64": 0x0100000C}
+COFF_MACHINES = {"x86_64": 0x8664, "aarch64": 0xAA64}
 
 
 def expected_format(rust_target: str) -> tuple[str, int]:
@@ -33,6 +34,8 @@ def expected_format(rust_target: str) -> tuple[str, int]:
         return "mach-o", MACHO_CPUS[arch]
     if "linux" in rust_target:
         return "elf", ELF_MACHINES[arch]
+    if "-windows-" in rust_target:
+        return "coff", COFF_MACHINES[arch]
     raise SystemExit(f"error: no object format known for {rust_target}; extend {__file__}")
 
 
@@ -53,7 +56,9 @@ def read_ar(path: Path) -> list[tuple[str, bytes]]:
             long_names = body
         elif name.startswith("/") and name[1:].isdigit():
             start = int(name[1:])
-            name = long_names[start : long_names.index(b"/\n", start)].decode()
+            # GNU ends a long name with "/\n", the COFF (MSVC) format with a NUL.
+            end = min(i for i in (long_names.find(b"/\n", start), long_names.find(b"\0", start)) if i >= 0)
+            name = long_names[start:end].decode()
         members.append((name, body))
         offset += 60 + size + (size % 2)
     return members
@@ -83,6 +88,10 @@ def object_format(body: bytes) -> tuple[str, int] | None:
         return "elf", struct.unpack("<H", body[18:20])[0]
     if body[:4] == b"\xcf\xfa\xed\xfe":
         return "mach-o", struct.unpack("<I", body[4:8])[0]
+    # A COFF object has no magic: its header starts with the machine. Windows archives'
+    # index members (`/`, `//`) are skipped by the caller, so only objects get here.
+    if len(body) >= 20 and struct.unpack("<H", body[:2])[0] in COFF_MACHINES.values():
+        return "coff", struct.unpack("<H", body[:2])[0]
     return None
 
 
@@ -100,6 +109,8 @@ def references(body: bytes, symbol: str) -> bool:
 def check_archive(path: Path, rust_target: str, symbols: list[str], pipeline: bool = False) -> list[str]:
     problems = []
     members = read_ar(path)
+    index = symbol_index(members)
+    members = [(name, body) for name, body in members if name not in ("/", "//")]  # COFF: not objects
     want_format = expected_format(rust_target)
     objects = [(name, object_format(body)) for name, body in members if object_format(body)]
     if not objects:
@@ -113,7 +124,6 @@ def check_archive(path: Path, rust_target: str, symbols: list[str], pipeline: bo
                 if object_format(body) and references(body, symbol):
                     problems.append(f"{path}: member {name} calls {symbol}, which the rayon feature does not route")
     prefix = "_" if want_format[0] == "mach-o" else ""
-    index = symbol_index(members)
     for symbol in symbols:
         if prefix + symbol not in index:
             problems.append(f"{path}: symbol {prefix + symbol} is not exported")
@@ -127,12 +137,12 @@ def main() -> int:
     manifest = load_manifest()
     problems, checked = [], 0
     for rust_target in manifest["targets"]:
-        runtime = root / "halide-runtime-sys" / "prebuilt" / rust_target / "halide_runtime.a"
+        runtime = root / "halide-runtime-sys" / "prebuilt" / rust_target / RUNTIME_ARCHIVE
         problems += check_archive(runtime, rust_target, ["halide_set_error_handler", "halide_set_num_threads"])
         checked += 1
         for pipeline in manifest["pipeline"]:
             name = pipeline["function"]
-            archive = root / "halide-pipelines-sys" / "prebuilt" / rust_target / f"{name}.a"
+            archive = root / "halide-pipelines-sys" / "prebuilt" / rust_target / f"{name}{archive_suffix(rust_target)}"
             problems += check_archive(archive, rust_target, [name, f"{name}_argv", f"{name}_metadata"], pipeline=True)
             checked += 1
     for problem in problems:

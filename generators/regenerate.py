@@ -10,6 +10,7 @@ What it writes (all of it, nothing else; stale files are removed):
     halide-runtime-sys/prebuilt/<rust target>/halide_runtime.a
     halide-runtime-sys/src/bindings.rs                  bindgen output (via the `bindgen` feature)
     halide-pipelines-sys/prebuilt/<rust target>/<function>.a and <function>.h
+                                                        (.lib, Halide's name, on Windows)
     halide-pipelines-sys/src/bindings.rs
 
 The -sys build scripts use the `build` subcommand for their from-source mode:
@@ -43,6 +44,12 @@ MANIFEST = HERE / "pipelines.toml"
 RUNTIME_ARCHIVE = "halide_runtime.a"
 
 
+def archive_suffix(rust_target: str) -> str:
+    """The suffix Halide gives a pipeline's static library: `.lib` (a COFF archive) for
+    its Windows targets, `.a` elsewhere. The runtime archive is always named RUNTIME_ARCHIVE."""
+    return ".lib" if "-windows-" in rust_target else ".a"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
@@ -54,7 +61,7 @@ def main() -> int:
     build.add_argument("--halide-target", help="override the manifest's Halide targets, e.g. host-trace_stores")
     what = build.add_mutually_exclusive_group(required=True)
     what.add_argument("--runtime", type=Path, metavar="DIR", help="write halide_runtime.a here")
-    what.add_argument("--pipelines", type=Path, metavar="DIR", help="write every pipeline's .a and .h here")
+    what.add_argument("--pipelines", type=Path, metavar="DIR", help="write every pipeline's .a (.lib) and .h here")
     parser.add_argument("--root", type=Path, default=HERE.parent, help="repository root to write into")
     parser.add_argument("--no-bindings", action="store_true", help="skip the bindgen step")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -225,7 +232,7 @@ def regenerate_all(manifest: dict, root: Path, jobs: int, bindings: bool) -> int
             pipelines_out.mkdir(parents=True)
             for pipeline in manifest["pipeline"]:
                 name = pipeline["function"]
-                for suffix in (".a", ".h"):
+                for suffix in (archive_suffix(rust_target), ".h"):
                     built = scratch / "pipelines" / rust_target / name / f"{name}{suffix}"
                     shutil.copyfile(built, pipelines_out / f"{name}{suffix}")
     print(f"archives and headers regenerated in {time.monotonic() - started:.1f} s")

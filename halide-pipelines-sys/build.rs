@@ -97,7 +97,7 @@ fn main() {
 }
 
 /// Empties the from-source output folder before regenerate.py writes into it: it
-/// writes the manifest's current pipelines only, and every `*.a` here is linked, so
+/// writes the manifest's current pipelines only, and every archive here is linked, so
 /// an archive of a pipeline since removed from the manifest must not stay.
 /// (halide-runtime-sys has the same function: each crate builds on its own.)
 fn fresh_dir(dir: &Path) {
@@ -108,12 +108,13 @@ fn fresh_dir(dir: &Path) {
     }
 }
 
-/// File names of the `.a` archives in `dir`, sorted so the link line is stable.
+/// File names of the archives in `dir`, sorted so the link line is stable: `.a`, or `.lib`
+/// where Halide names them so (its Windows targets write COFF archives named `.lib`).
 fn archives(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap_or_else(|error| panic!("reading {}: {error}", dir.display()))
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".a"))
+        .filter(|name| name.ends_with(".a") || name.ends_with(".lib"))
         .collect();
     names.sort();
     assert!(!names.is_empty(), "no pipeline archives in {}", dir.display());

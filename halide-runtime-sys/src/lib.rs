@@ -14,6 +14,10 @@
 #![allow(non_camel_case_types, non_snake_case, non_upper_case_globals)]
 #![allow(clippy::all, rustdoc::all)]
 
+// Halide's Windows archives are MSVC objects: what MinGW lacks for them (see the module).
+#[cfg(all(windows, target_env = "gnu", target_arch = "x86_64"))]
+mod mingw;
+
 #[cfg(not(feature = "bindgen"))]
 include!("bindings.rs");
 #[cfg(feature = "bindgen")]
