@@ -4,7 +4,7 @@
 //! and C library, so `-linux-musl` uses the `-linux-gnu` folder) and passes them on
 //! as `DEP_HALIDE_RUNTIME_FROM_SOURCE` and `DEP_HALIDE_RUNTIME_PREBUILT_TARGET`.
 //!
-//! Every `*.a` in the chosen folder is linked: adding a pipeline to the manifest
+//! Every archive (`*.a`, or `*.lib` on Windows) in the chosen folder is linked: adding a pipeline to the manifest
 //! needs no change here.
 
 use std::env;
