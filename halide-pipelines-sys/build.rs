@@ -4,8 +4,8 @@
 //! and C library, so `-linux-musl` uses the `-linux-gnu` folder) and passes them on
 //! as `DEP_HALIDE_RUNTIME_FROM_SOURCE` and `DEP_HALIDE_RUNTIME_PREBUILT_TARGET`.
 //!
-//! Every archive (`*.a`, or `*.lib` on Windows) in the chosen folder is linked: adding a pipeline to the manifest
-//! needs no change here.
+//! Every archive (`*.a`, or `*.lib` on Windows) in the chosen folder is linked:
+//! adding a pipeline to the manifest needs no change here.
 
 use std::env;
 use std::fs;
