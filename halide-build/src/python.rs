@@ -1,0 +1,78 @@
+//! Finding the Python that has Halide, and running a generator with it.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::Error;
+
+/// The Halide release halide-runtime-sys links: generated pipelines must come
+/// from the same one (the runtime ABI and the metadata layout follow it).
+pub const HALIDE_VERSION: &str = "21.0.0";
+
+/// Prints the installed `halide` package's version (fails without it).
+const VERSION_PROBE: &str = "import halide, importlib.metadata; print(importlib.metadata.version('halide'))";
+
+/// `HALIDE_PYTHON` if set, else `python3`: the first that imports `halide`,
+/// which must be [`HALIDE_VERSION`].
+pub(crate) fn find(halide_python: Option<&str>) -> Result<String, Error> {
+    let candidates: Vec<&str> = match halide_python {
+        Some(python) => vec![python],
+        None => vec!["python3"],
+    };
+    let mut tried = Vec::new();
+    for python in candidates {
+        match Command::new(python).args(["-c", VERSION_PROBE]).output() {
+            Ok(output) if output.status.success() => {
+                let installed = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+                if installed != HALIDE_VERSION {
+                    return Err(Error::HalideVersion {
+                        python: python.to_owned(),
+                        installed,
+                    });
+                }
+                return Ok(python.to_owned());
+            }
+            Ok(output) => {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                let last = stderr.lines().last().unwrap_or("").trim();
+                tried.push(format!("`{python}`: {last}"));
+            }
+            Err(error) => tried.push(format!("`{python}`: {error}")),
+        }
+    }
+    Err(Error::HalideNotFound { tried })
+}
+
+/// Runs `python generator -g ... -o .` inside `dir`: Halide derives the
+/// header's include guard from the output path, so `-o .` keeps the files'
+/// bytes independent of where the build happens.
+pub(crate) fn run_generator(
+    python: &str,
+    generator_file: &Path,
+    generator: &str,
+    symbol: &str,
+    target: &str,
+    params: &[(String, String)],
+    dir: &Path,
+) -> Result<(), String> {
+    let mut command = Command::new(python);
+    command
+        .arg(generator_file)
+        .args(["-g", generator, "-f", symbol, "-n", symbol])
+        .args(["-e", "static_library,c_header,function_info_header", "-o", "."])
+        .arg(format!("target={target}"))
+        .args(params.iter().map(|(key, value)| format!("{key}={value}")))
+        .current_dir(dir);
+    let output = command
+        .output()
+        .map_err(|error| format!("could not run `{python}`: {error}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(format!(
+        "{command:?} failed ({}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    ))
+}
