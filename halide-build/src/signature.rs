@@ -63,6 +63,12 @@ pub(crate) fn parse_function_info(header: &str) -> Result<Vec<Argument>, Unsuppo
             continue;
         };
         let (name, rest) = rest.split_once('"').ok_or_else(|| malformed(line))?;
+        // A multi-target build renames some parameters of its dispatch wrapper
+        // (`output` -> `output$3`); `<f>_metadata()` keeps the generator's name.
+        let name = match name.rsplit_once('$') {
+            Some((base, suffix)) if !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()) => base,
+            _ => name,
+        };
         // `, ::HalideFunctionInfo::InputScalar, 0, halide_type_t{halide_type_float, 32, 1}},`
         let fields: Vec<&str> = rest
             .split(|c: char| c == ',' || c == '{' || c == '}')
@@ -234,7 +240,7 @@ inline constexpr std::array<::HalideFunctionInfo::ArgumentInfo, 6> pfx_mix_argum
   {"w", ::HalideFunctionInfo::InputScalar, 0, halide_type_t{halide_type_float, 32, 1}},
   {"b", ::HalideFunctionInfo::InputScalar, 0, halide_type_t{halide_type_uint, 1, 1}},
   {"r", ::HalideFunctionInfo::InputScalar, 0, halide_type_t{halide_type_int, 32, 1}},
-  {"out", ::HalideFunctionInfo::OutputBuffer, 2, halide_type_t{halide_type_uint, 8, 1}},
+  {"out$3", ::HalideFunctionInfo::OutputBuffer, 2, halide_type_t{halide_type_uint, 8, 1}},
  }};
 }"#;
 
