@@ -3,15 +3,13 @@
 //!
 //! ```no_run
 //! // build.rs (with `halide-build` in [build-dependencies] and
-//! // `halide-pipelines` in [dependencies])
-//! fn main() {
-//!     halide_build::Build::new()
-//!         .generator("halide/blur.py")   // a Python file with @hl.generator classes
-//!         .pipeline("blur", "blur_u8")   // generator name -> Rust function (and C symbol base)
-//!         .param("input.type", "uint8")  // generator params of the pipeline added last
-//!         .compile()
-//!         .unwrap();
-//! }
+//! // `halide-pipelines` in [dependencies]), in its `fn main`:
+//! halide_build::Build::new()
+//!     .generator("halide/blur.py")   // a Python file with @hl.generator classes
+//!     .pipeline("blur", "blur_u8")   // generator name -> Rust function (and C symbol base)
+//!     .param("input.type", "uint8")  // generator params of the pipeline added last
+//!     .compile()
+//!     .unwrap();
 //! ```
 //! and anywhere in the crate `halide_pipelines::include_pipelines!();`, which
 //! defines, with the generator's argument names and order,

@@ -71,7 +71,7 @@ pub(crate) fn parse_function_info(header: &str) -> Result<Vec<Argument>, Unsuppo
         };
         // `, ::HalideFunctionInfo::InputScalar, 0, halide_type_t{halide_type_float, 32, 1}},`
         let fields: Vec<&str> = rest
-            .split(|c: char| c == ',' || c == '{' || c == '}')
+            .split([',', '{', '}'])
             .map(str::trim)
             .filter(|field| !field.is_empty())
             .collect();
