@@ -21,17 +21,21 @@ struct Cargo {
 }
 
 impl Cargo {
-    fn run(&self, args: &[&str]) -> Output {
+    fn command(&self, args: &[&str]) -> Command {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        Command::new(cargo)
+        let mut command = Command::new(cargo);
+        command
             .args(args)
             .current_dir(fixtures())
             .env("CARGO_TARGET_DIR", &self.target_dir)
             .env("HALIDE_PYTHON", &self.python)
             .env_remove("HL_TARGET")
-            .env_remove("DOCS_RS")
-            .output()
-            .expect("running cargo")
+            .env_remove("DOCS_RS");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("running cargo")
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -118,4 +122,20 @@ fn fixture_crates_build_run_and_cache() {
     assert!(!output.status.success());
     assert!(stderr.contains("kaboom: this generator fails on purpose"), "{stderr}");
     assert!(stderr.contains("generator `bad`"), "{stderr}");
+
+    // docs.rs: no Python at all (HALIDE_PYTHON names nothing), the functions
+    // come from the committed snapshot and nothing is linked.
+    let runs = cargo.python_runs().len();
+    let output = cargo
+        .command(&["doc", "--no-deps", "-p", "fixture-app"])
+        .env("DOCS_RS", "1")
+        .env("HALIDE_PYTHON", "/nonexistent/python")
+        .output()
+        .expect("running cargo doc");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "cargo doc with DOCS_RS failed:\n{stderr}");
+    assert_eq!(cargo.python_runs().len(), runs, "a DOCS_RS build ran Python");
+    let docs = cargo.target_dir.join("doc/fixture_app/fn.two_io.html");
+    let html = std::fs::read_to_string(&docs).unwrap_or_else(|e| panic!("{}: {e}", docs.display()));
+    assert!(html.contains("gain"), "the documented signature names its arguments");
 }
