@@ -58,5 +58,6 @@ warm=$(echo "$(date +%s.%N) - $start" | bc)
 [ "$(wc -l < "$log")" = "$runs" ] || { echo "FAIL: a build with nothing changed ran Python"; cat "$log"; exit 1; }
 echo "own-pipeline: rebuild after a generator change ${cold} s, with nothing changed ${warm} s (no Python)"
 cargo run --release --quiet -- ../assets/chelsea.png "$scratch/sharpened.png"
+cargo test --release --quiet
 # The snapshot a user commits must be what this build wrote.
 diff -u "$here/examples/own-pipeline/halide/unsharp.py.halide-signatures" "$project/halide/unsharp.py.halide-signatures"

@@ -32,6 +32,8 @@
 //!   With `DOCS_RS` set, no Python runs: the code is generated from that
 //!   snapshot and nothing is linked, which is what docs.rs needs.
 
+#![warn(missing_docs)]
+
 mod codegen;
 mod error;
 mod imports;
@@ -307,10 +309,12 @@ fn run_generators<'r>(
             .collect()
     });
     let built = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    // Halide names archives `<name>.a`, or `<name>.lib` for Windows targets.
+    let extension = if target.contains("-windows") { "lib" } else { "a" };
     for b in &built {
         let dir = pipeline_dir(context, &b.symbol);
         directives.push(format!("rustc-link-search=native={}", dir.display()));
-        directives.push(format!("rustc-link-lib=static:+verbatim={}.a", b.symbol));
+        directives.push(format!("rustc-link-lib=static:+verbatim={}.{extension}", b.symbol));
     }
     Ok(built)
 }

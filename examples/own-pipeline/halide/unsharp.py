@@ -38,7 +38,7 @@ class Unsharp:
         # a 3x3 blur recomputed is cheaper than storing it at this size).
         self.output.output_buffer().dim(0).set_bounds(0, 3)
         self.output.reorder(c, x, y).bound(c, 0, 3).unroll(c)
-        self.output.vectorize(x, 8, hl.TailStrategy.GuardWithIf).parallel(y, 16)
+        self.output.vectorize(x, 8, hl.TailStrategy.GuardWithIf).parallel(y, 16, hl.TailStrategy.GuardWithIf)
 
 if __name__ == "__main__":
     hl.main()

@@ -89,3 +89,62 @@ fn check<T: Copy + Into<f32>>(
     assert!(worst <= 1.0, "{name}: a sample differs from the reference by {worst}");
     println!("{name}: every sample within {worst} of the plain Rust reference");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic image with edges, flat areas and odd sizes (vector tails).
+    fn image<T: From<u8>>(height: usize, width: usize) -> Array3<T> {
+        Array3::from_shape_fn((height, width, 3), |(y, x, c)| {
+            T::from(if (x / 5 + y / 3) % 2 == 0 {
+                40 + c as u8 * 30
+            } else {
+                ((x * 37 + y * 11 + c * 5) % 256) as u8
+            })
+        })
+    }
+
+    #[test]
+    fn u8_and_u16_match_the_reference_within_one_lsb() -> Result<(), halide_pipelines::Error> {
+        for (height, width) in [(1, 1), (2, 9), (23, 37)] {
+            for (amount, threshold) in [(0.0, 0.0), (1.5, 2.0), (10.0, 0.0)] {
+                let input = image::<u8>(height, width);
+                let mut output = Array3::<u8>::zeros(input.dim());
+                unsharp_u8(
+                    &Buffer::try_from(input.view())?,
+                    amount,
+                    threshold,
+                    &mut BufferMut::try_from(output.view_mut())?,
+                )?;
+                check("u8", input.view(), output.view(), amount, threshold, 255.0);
+
+                let input = image::<u16>(height, width).mapv(|v| v * 257);
+                let mut output = Array3::<u16>::zeros(input.dim());
+                unsharp_u16(
+                    &Buffer::try_from(input.view())?,
+                    amount,
+                    threshold,
+                    &mut BufferMut::try_from(output.view_mut())?,
+                )?;
+                check("u16", input.view(), output.view(), amount, threshold, 65535.0);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn amount_outside_its_declared_range_is_halides_parameter_error() {
+        let input = image::<u8>(4, 4);
+        let mut output = Array3::<u8>::zeros(input.dim());
+        let error = unsharp_u8(
+            &Buffer::try_from(input.view()).unwrap(),
+            10.5,
+            0.0,
+            &mut BufferMut::try_from(output.view_mut()).unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), Some(-10), "{error}");
+        assert!(error.halide_message().unwrap_or_default().contains("amount"), "{error}");
+    }
+}
