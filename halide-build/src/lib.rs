@@ -144,6 +144,10 @@ impl Build {
             halide_python: env("HALIDE_PYTHON"),
             hl_target: env("HL_TARGET"),
             docs_rs: env("DOCS_RS").is_some(),
+            jobs: std::env::var("NUM_JOBS")
+                .ok()
+                .and_then(|jobs| jobs.parse().ok())
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         };
         for directive in self.compile_in(&context)? {
             println!("cargo:{directive}");
@@ -247,6 +251,8 @@ struct Context {
     halide_python: Option<String>,
     hl_target: Option<String>,
     docs_rs: bool,
+    /// How many generators may run at once.
+    jobs: usize,
 }
 
 /// One requested pipeline with its file and C symbol.
@@ -295,19 +301,25 @@ fn run_generators<'r>(
 ) -> Result<Vec<Built<'r>>, Error> {
     let python = python::find(context.halide_python.as_deref())?;
     let target = targets::halide_target(&context.rust_target, context.hl_target.as_deref())?;
-    let results: Vec<Result<Built<'r>, Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
-            .iter()
-            .map(|request| {
-                let (python, target) = (&python, &target);
-                scope.spawn(move || build_one(context, request, python, target))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().expect("a generator thread panicked"))
-            .collect()
-    });
+    // At most `jobs` Python processes at once (cargo's NUM_JOBS): each holds
+    // an LLVM compiling several CPU variants.
+    let mut results: Vec<Result<Built<'r>, Error>> = Vec::new();
+    for batch in requests.chunks(context.jobs.max(1)) {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|request| {
+                    let (python, target) = (&python, &target);
+                    scope.spawn(move || build_one(context, request, python, target))
+                })
+                .collect();
+            results.extend(
+                handles
+                    .into_iter()
+                    .map(|handle| handle.join().expect("a generator thread panicked")),
+            );
+        });
+    }
     let built = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     // Halide names archives `<name>.a`, or `<name>.lib` for Windows targets.
     let extension = if target.contains("-windows") { "lib" } else { "a" };
