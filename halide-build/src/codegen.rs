@@ -89,6 +89,11 @@ fn function(out: &mut String, p: &Emit<'_>) {
     let _ = write!(
         out,
         r#"
+// Declaring them is the one unsafe item: every Halide `_argv` entry point has
+// this C signature, and halide-pipelines checks `_metadata` (names, kinds,
+// types, ranks) before the first call. Allowed here so crates that
+// `#![deny(unsafe_code)]` can include the file.
+#[allow(unsafe_code)]
 unsafe extern "C" {{
     fn {symbol}_argv(args: *mut *mut ::core::ffi::c_void) -> ::core::ffi::c_int;
     fn {symbol}_metadata() -> *const {CUSTOM}::FilterMetadata;

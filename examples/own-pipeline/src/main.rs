@@ -2,6 +2,9 @@
 //! build.rs, and checks it against a plain Rust reference:
 //! `cargo run --release -- [input.png] [output.png] [amount] [threshold]`.
 
+// No unsafe here: the generated functions call into halide-pipelines.
+#![deny(unsafe_code)]
+
 mod reference;
 
 use halide_pipelines::{Buffer, BufferMut};
