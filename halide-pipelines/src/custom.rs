@@ -160,6 +160,98 @@ mod tests {
         assert_eq!(bytes(7u32.slot())[4..], [0; 4]);
     }
 
+    /// The shipped bilinear demosaic through this module, as generated code
+    /// would call it: buffers and `i32` scalars via `Arg`, checked metadata.
+    static DEMOSAIC: Pipeline = Pipeline::new(
+        "demosaic_bilinear_u8_interleaved",
+        halide_pipelines_sys::demosaic_bilinear_u8_interleaved_argv,
+        halide_pipelines_sys::demosaic_bilinear_u8_interleaved_metadata,
+        &[
+            ArgSpec::input::<u8>("input", 2),
+            ArgSpec::scalar::<i32>("red_x"),
+            ArgSpec::scalar::<i32>("red_y"),
+            ArgSpec::output::<u8>("output", 3),
+        ],
+    );
+
+    /// The same archive declared with `red_x` as a `u32`: the metadata check
+    /// refuses it before Halide sees an argument.
+    static DEMOSAIC_WRONG_SCALAR: Pipeline = Pipeline::new(
+        "demosaic_bilinear_u8_interleaved",
+        halide_pipelines_sys::demosaic_bilinear_u8_interleaved_argv,
+        halide_pipelines_sys::demosaic_bilinear_u8_interleaved_metadata,
+        &[
+            ArgSpec::input::<u8>("input", 2),
+            ArgSpec::scalar::<u32>("red_x"),
+            ArgSpec::scalar::<i32>("red_y"),
+            ArgSpec::output::<u8>("output", 3),
+        ],
+    );
+
+    #[test]
+    fn calls_run_checked_pipelines_with_scalars() {
+        let raw = ndarray::Array2::<u8>::from_elem((6, 8), 77);
+        let mut rgb = ndarray::Array3::<u8>::zeros((6, 8, 3));
+        let input = Buffer::try_from(raw.view()).unwrap();
+        let mut output = BufferMut::try_from(rgb.view_mut()).unwrap();
+        call(
+            &DEMOSAIC,
+            [
+                Arg::input(&input),
+                Arg::scalar(0i32),
+                Arg::scalar(0i32),
+                Arg::output(&mut output),
+            ],
+        )
+        .unwrap();
+        assert!(rgb.iter().all(|&v| v == 77));
+
+        // Out of the declared range [0, 1]: Halide's parameter error and message.
+        let mut output = BufferMut::try_from(rgb.view_mut()).unwrap();
+        let error = call(
+            &DEMOSAIC,
+            [
+                Arg::input(&input),
+                Arg::scalar(2i32),
+                Arg::scalar(0i32),
+                Arg::output(&mut output),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(error.code(), Some(-10), "{error}");
+        assert!(error.halide_message().unwrap_or_default().contains("red_x"), "{error}");
+
+        let error = call(
+            &DEMOSAIC_WRONG_SCALAR,
+            [
+                Arg::input(&input),
+                Arg::scalar(0u32),
+                Arg::scalar(0i32),
+                Arg::output(&mut output),
+            ],
+        )
+        .unwrap_err();
+        assert!(matches!(error, Error::PipelineMismatch { .. }), "{error}");
+    }
+
+    #[test]
+    #[should_panic(expected = "passes a scalar of another type as `red_x`")]
+    fn a_scalar_of_another_type_than_declared_is_a_bug_of_the_caller() {
+        let raw = ndarray::Array2::<u8>::zeros((2, 2));
+        let mut rgb = ndarray::Array3::<u8>::zeros((2, 2, 3));
+        let input = Buffer::try_from(raw.view()).unwrap();
+        let mut output = BufferMut::try_from(rgb.view_mut()).unwrap();
+        let _ = call(
+            &DEMOSAIC,
+            [
+                Arg::input(&input),
+                Arg::scalar(0u8),
+                Arg::scalar(0i32),
+                Arg::output(&mut output),
+            ],
+        );
+    }
+
     #[test]
     fn bool_is_halides_one_bit_unsigned() {
         assert_eq!(
