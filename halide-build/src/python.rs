@@ -76,3 +76,22 @@ pub(crate) fn run_generator(
         String::from_utf8_lossy(&output.stderr)
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Users' pipelines must come from the Halide release the shipped runtime
+    /// comes from: the manifest's pin (when built inside the repository).
+    #[test]
+    fn pinned_to_the_manifests_halide() {
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../generators/pipelines.toml");
+        let Ok(manifest) = std::fs::read_to_string(manifest) else {
+            return; // a packaged crate has no manifest beside it
+        };
+        let pin = format!("halide_version = \"{}\"", super::HALIDE_VERSION);
+        assert!(
+            manifest.lines().any(|line| line.trim() == pin),
+            "generators/pipelines.toml does not pin {pin}"
+        );
+        assert!(env!("CARGO_PKG_VERSION").ends_with(&format!("+halide.{}", super::HALIDE_VERSION)));
+    }
+}
