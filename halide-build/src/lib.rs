@@ -337,6 +337,8 @@ fn pipeline_dir(context: &Context, symbol: &str) -> PathBuf {
 
 fn build_one<'r>(context: &Context, request: &'r Resolved, python: &str, target: &str) -> Result<Built<'r>, Error> {
     let dir = pipeline_dir(context, &request.symbol);
+    // Start empty: files of an earlier run must never stand in for this one's.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|error| Error::Io {
         path: dir.clone(),
         error,
@@ -357,7 +359,16 @@ fn build_one<'r>(context: &Context, request: &'r Resolved, python: &str, target:
         output,
     })?;
     let info = dir.join(format!("{}.function_info.h", request.symbol));
-    let header = std::fs::read_to_string(&info).map_err(|error| Error::Io { path: info, error })?;
+    let header = std::fs::read_to_string(&info).map_err(|error| Error::Generator {
+        file: request.file.clone(),
+        generator: request.generator.clone(),
+        function: request.function.clone(),
+        output: format!(
+            "it exited successfully but wrote no {} ({error}): does the file end with \
+             `if __name__ == \"__main__\": hl.main()`?",
+            info.display()
+        ),
+    })?;
     let arguments = signature::parse_function_info(&header).map_err(|unsupported| Error::Unsupported {
         file: request.file.clone(),
         generator: request.generator.clone(),
