@@ -1,5 +1,6 @@
-//! The local Python files a generator imports, so cargo reruns the build
-//! script when any of them changes (and only then).
+//! The local files a generator imports (Python modules beside it, or a C++
+//! generator's `#include "..."` files), so cargo reruns the build script when
+//! any of them changes (and only then).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,15 @@ pub(crate) fn local_files(generator: &Path) -> BTreeSet<PathBuf> {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
+        if file.extension().is_none_or(|ext| ext != "py") {
+            let here = file.parent().unwrap_or(Path::new("."));
+            pending.extend(
+                included_files(&text)
+                    .map(|name| here.join(name))
+                    .filter(|f| f.is_file()),
+            );
+            continue;
+        }
         for module in imported_modules(&text) {
             let module_file = dir.join(format!("{module}.py"));
             let package = dir.join(&module);
@@ -31,6 +41,20 @@ pub(crate) fn local_files(generator: &Path) -> BTreeSet<PathBuf> {
         }
     }
     found
+}
+
+/// The quoted `#include "..."` names of a C or C++ source (`<...>` ones are
+/// system or Halide headers).
+fn included_files(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter_map(|line| {
+        let rest = line
+            .trim()
+            .strip_prefix('#')?
+            .trim_start()
+            .strip_prefix("include")?
+            .trim();
+        rest.strip_prefix('"')?.split('"').next()
+    })
 }
 
 /// The top-level module names a Python source imports.
@@ -74,6 +98,22 @@ mod tests {
             imported_modules(text),
             ["halide", "common", "os", "helpers", "a", "b", "near"]
         );
+    }
+
+    #[test]
+    fn follows_quoted_includes_of_cpp_generators() {
+        let dir = std::env::temp_dir().join(format!("halide-build-includes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("gen.cpp"),
+            "#include \"Halide.h\"\n#include <vector>\n# include \"common.h\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("common.h"), "#include \"gen.cpp\"\n").unwrap();
+        let files = local_files(&dir.join("gen.cpp"));
+        let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_str().unwrap()).collect();
+        assert_eq!(names, ["common.h", "gen.cpp"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

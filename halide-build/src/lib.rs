@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 mod codegen;
+mod cpp;
 mod error;
 mod imports;
 mod python;
@@ -144,6 +145,11 @@ impl Build {
             halide_python: env("HALIDE_PYTHON"),
             hl_target: env("HL_TARGET"),
             docs_rs: env("DOCS_RS").is_some(),
+            cxx: if self.generators.iter().any(|g| cpp::is_cpp(&g.file)) {
+                env("CXX")
+            } else {
+                None
+            },
             jobs: std::env::var("NUM_JOBS")
                 .ok()
                 .and_then(|jobs| jobs.parse().ok())
@@ -251,6 +257,8 @@ struct Context {
     halide_python: Option<String>,
     hl_target: Option<String>,
     docs_rs: bool,
+    /// The C++ compiler for C++ generators (`CXX`).
+    cxx: Option<String>,
     /// How many generators may run at once.
     jobs: usize,
 }
@@ -303,14 +311,39 @@ fn run_generators<'r>(
     let target = targets::halide_target(&context.rust_target, context.hl_target.as_deref())?;
     // At most `jobs` Python processes at once (cargo's NUM_JOBS): each holds
     // an LLVM compiling several CPU variants.
+    // Each C++ generator file is compiled once, into a program of its own.
+    let mut programs: BTreeMap<&Path, PathBuf> = BTreeMap::new();
+    for request in requests.iter().filter(|r| cpp::is_cpp(&r.file)) {
+        if programs.contains_key(request.file.as_path()) {
+            continue;
+        }
+        let dir = context.out_dir.join("halide-build").join("generators");
+        std::fs::create_dir_all(&dir).map_err(|error| Error::Io {
+            path: dir.clone(),
+            error,
+        })?;
+        let program = dir.join(format!("{}-{}", request.symbol, programs.len()));
+        let cxx = context.cxx.as_deref().unwrap_or("c++");
+        cpp::compile(&python, cxx, &request.file, &program).map_err(|output| Error::Generator {
+            file: request.file.clone(),
+            generator: request.generator.clone(),
+            function: request.function.clone(),
+            output,
+        })?;
+        programs.insert(&request.file, program);
+    }
     let mut results: Vec<Result<Built<'r>, Error>> = Vec::new();
     for batch in requests.chunks(context.jobs.max(1)) {
         std::thread::scope(|scope| {
             let handles: Vec<_> = batch
                 .iter()
                 .map(|request| {
-                    let (python, target) = (&python, &target);
-                    scope.spawn(move || build_one(context, request, python, target))
+                    let program: Vec<&std::ffi::OsStr> = match programs.get(request.file.as_path()) {
+                        Some(program) => vec![program.as_os_str()],
+                        None => vec![python.as_ref(), request.file.as_os_str()],
+                    };
+                    let target = &target;
+                    scope.spawn(move || build_one(context, request, &program, target))
                 })
                 .collect();
             results.extend(
@@ -335,7 +368,12 @@ fn pipeline_dir(context: &Context, symbol: &str) -> PathBuf {
     context.out_dir.join("halide-build").join(symbol)
 }
 
-fn build_one<'r>(context: &Context, request: &'r Resolved, python: &str, target: &str) -> Result<Built<'r>, Error> {
+fn build_one<'r>(
+    context: &Context,
+    request: &'r Resolved,
+    program: &[&std::ffi::OsStr],
+    target: &str,
+) -> Result<Built<'r>, Error> {
     let dir = pipeline_dir(context, &request.symbol);
     // Start empty: files of an earlier run must never stand in for this one's.
     let _ = std::fs::remove_dir_all(&dir);
@@ -344,8 +382,7 @@ fn build_one<'r>(context: &Context, request: &'r Resolved, python: &str, target:
         error,
     })?;
     python::run_generator(
-        python,
-        &request.file,
+        program,
         &request.generator,
         &request.symbol,
         target,

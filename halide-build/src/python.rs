@@ -43,21 +43,21 @@ pub(crate) fn find(halide_python: Option<&str>) -> Result<String, Error> {
     Err(Error::HalideNotFound { tried })
 }
 
-/// Runs `python generator -g ... -o .` inside `dir`: Halide derives the
-/// header's include guard from the output path, so `-o .` keeps the files'
-/// bytes independent of where the build happens.
+/// Runs a generator (`program`: Python and the generator file, or a compiled
+/// C++ generator) with `-g ... -o .` inside `dir`: Halide derives the header's
+/// include guard from the output path, so `-o .` keeps the files' bytes
+/// independent of where the build happens.
 pub(crate) fn run_generator(
-    python: &str,
-    generator_file: &Path,
+    program: &[&std::ffi::OsStr],
     generator: &str,
     symbol: &str,
     target: &str,
     params: &[(String, String)],
     dir: &Path,
 ) -> Result<(), String> {
-    let mut command = Command::new(python);
+    let mut command = Command::new(program[0]);
     command
-        .arg(generator_file)
+        .args(&program[1..])
         .args(["-g", generator, "-f", symbol, "-n", symbol])
         .args(["-e", "static_library,c_header,function_info_header", "-o", "."])
         .arg(format!("target={target}"))
@@ -65,7 +65,7 @@ pub(crate) fn run_generator(
         .current_dir(dir);
     let output = command
         .output()
-        .map_err(|error| format!("could not run `{python}`: {error}"))?;
+        .map_err(|error| format!("could not run `{}`: {error}", program[0].display()))?;
     if output.status.success() {
         return Ok(());
     }

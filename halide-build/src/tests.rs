@@ -19,6 +19,7 @@ fn scratch(name: &str) -> (PathBuf, Context) {
         halide_python: None,
         hl_target: None,
         docs_rs: false,
+        cxx: None,
         jobs: 2,
     };
     (root, context)

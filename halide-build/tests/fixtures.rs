@@ -116,6 +116,20 @@ fn fixture_crates_build_run_and_cache() {
     assert_eq!(generator_runs.len(), 1, "{new:?}");
     assert!(generator_runs[0].contains("dup-a/halide/blur.py"), "{new:?}");
 
+    // A header a C++ generator includes changed: only that crate's generator
+    // is recompiled (Python runs only to locate the wheel, no Python generator runs).
+    let before = cargo.python_runs().len();
+    let header = fixtures().join("dup-b/halide/offset.h");
+    let text = std::fs::read_to_string(&header).unwrap();
+    std::fs::write(&header, &text).unwrap();
+    cargo.ok(&["run", "-p", "fixture-app"]);
+    let new: Vec<String> = cargo.python_runs()[before..].to_vec();
+    assert!(
+        new.iter().any(|run| run.contains("os.path.dirname(halide.__file__)")),
+        "{new:?}"
+    );
+    assert!(!new.iter().any(|run| run.contains(" -g ")), "{new:?}");
+
     // A generator that raises: a build error with Python's message, naming the generator.
     let output = cargo.run(&["build", "-p", "fixture-raises"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
