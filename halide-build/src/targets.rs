@@ -26,12 +26,35 @@ pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Resul
                 known: parse(TABLE).into_iter().map(|(rust, _)| rust).collect(),
             })?,
     };
+    if let Some(feature) = entries
+        .iter()
+        .flat_map(|t| t.split('-'))
+        .find(|f| DEVICE_FEATURES.contains(f))
+    {
+        return Err(Error::Usage(format!(
+            "HL_TARGET asks for the GPU/device feature `{feature}`: pipelines called through halide-pipelines \
+             run on the CPU only (buffers have no device side); remove it from HL_TARGET"
+        )));
+    }
     Ok(entries
         .iter()
         .map(|t| with_forced_features(t))
         .collect::<Vec<_>>()
         .join(","))
 }
+
+/// Halide 21 target features that move work to a device: the safe API passes
+/// host-only buffers, so these cannot work.
+const DEVICE_FEATURES: [&str; 8] = [
+    "cuda",
+    "opencl",
+    "metal",
+    "d3d12compute",
+    "vulkan",
+    "webgpu",
+    "openglcompute",
+    "hvx",
+];
 
 /// `host-trace_stores` -> `host-trace_stores-no_runtime-user_context`, without
 /// repeating a feature already spelled out.
@@ -129,6 +152,14 @@ mod tests {
             halide_target("anything", Some("host-user_context,x86-64-linux")).unwrap(),
             "host-user_context-no_runtime,x86-64-linux-no_runtime-user_context"
         );
+    }
+
+    #[test]
+    fn device_features_are_refused() {
+        let error = halide_target("x86_64-unknown-linux-gnu", Some("host-cuda"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`cuda`") && error.contains("CPU only"), "{error}");
     }
 
     #[test]
