@@ -281,6 +281,16 @@ inline constexpr std::array<::HalideFunctionInfo::ArgumentInfo, 6> pfx_mix_argum
         let twice = HEADER.replace("\"a\"", "\"out\"");
         assert!(parse_function_info(&twice).unwrap_err().detail.contains("twice"));
 
+        // What Halide 21 writes for `hl.OutputBuffer([hl.UInt(8), hl.Float(32)], 2)`.
+        let tuple = HEADER.replace(
+            "{\"out$3\", ::HalideFunctionInfo::OutputBuffer, 2, halide_type_t{halide_type_uint, 8, 1}},",
+            "{\"out.0\", ::HalideFunctionInfo::OutputBuffer, 2, halide_type_t{halide_type_uint, 8, 1}},\n\
+             {\"out.1\", ::HalideFunctionInfo::OutputBuffer, 2, halide_type_t{halide_type_float, 32, 1}},",
+        );
+        let error = parse_function_info(&tuple).unwrap_err();
+        assert_eq!(error.argument, "out.0");
+        assert!(error.detail.contains("Tuple outputs are not supported"), "{error}");
+
         let rank = HEADER.replace("InputBuffer, 2", "InputBuffer, 7");
         assert!(parse_function_info(&rank).unwrap_err().detail.contains("at most 6"));
 
