@@ -41,6 +41,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "pipelines.toml"
+# Rust target -> Halide targets, shared with the halide-build crate (users' pipelines).
+TARGETS = HERE.parent / "halide-build" / "targets.toml"
 RUNTIME_ARCHIVE = "halide_runtime.a"
 
 
@@ -78,6 +80,10 @@ def main() -> int:
 def load_manifest() -> dict:
     with open(MANIFEST, "rb") as f:
         manifest = tomllib.load(f)
+    if "targets" in manifest:
+        sys.exit(f"error: {MANIFEST} has [targets.*] tables; they belong in {TARGETS} (one table for every pipeline)")
+    with open(TARGETS, "rb") as f:
+        manifest["targets"] = tomllib.load(f)["targets"]
     manifest["pipeline"] = [p for entry in manifest["pipeline"] for p in expand_matrix(entry)]
     return manifest
 
@@ -166,7 +172,7 @@ def target_entry(manifest: dict, rust_target: str) -> dict:
     try:
         return manifest["targets"][rust_target]
     except KeyError:
-        sys.exit(f"error: {rust_target} is not in {MANIFEST} (known: {', '.join(manifest['targets'])})")
+        sys.exit(f"error: {rust_target} is not in {TARGETS} (known: {', '.join(manifest['targets'])})")
 
 
 def build_one(manifest: dict, args) -> int:

@@ -22,14 +22,18 @@ use halide_runtime_sys::{
 use once_cell::sync::OnceCell;
 
 use crate::buffer::{Buffer, BufferMut, RawView};
+use crate::custom::Scalar;
 use crate::element::Element;
 use crate::error::Error;
 use crate::hooks::{self, error_sinks::CallSink};
 
 /// ndarray's highest fixed rank; no pipeline argument has more dimensions.
 const MAX_RANK: usize = 6;
-/// The most arguments (after `user_context`) a pipeline may take.
+/// The most arguments (after `user_context`) a built-in pipeline may take.
 const MAX_ARGS: usize = 8;
+/// The most arguments (after `user_context`) a user's pipeline may take
+/// (`halide-build` refuses more at build time).
+pub(crate) const MAX_CUSTOM_ARGS: usize = 32;
 
 /// `halide_argument_kind_t` values.
 const KIND_SCALAR: i32 = 0;
@@ -41,6 +45,7 @@ const USER_CONTEXT: &str = "__user_context";
 
 /// What the wrapper expects of one pipeline argument.
 pub struct ArgSpec {
+    /// The argument's name in the generator.
     pub name: &'static str,
     kind: i32,
     type_: halide_type_t,
@@ -48,6 +53,7 @@ pub struct ArgSpec {
 }
 
 impl ArgSpec {
+    /// An input buffer of element type `T` and rank `dimensions`.
     pub const fn input<T: Element>(name: &'static str, dimensions: i32) -> Self {
         ArgSpec {
             name,
@@ -56,6 +62,7 @@ impl ArgSpec {
             dimensions,
         }
     }
+    /// An output buffer of element type `T` and rank `dimensions`.
     pub const fn output<T: Element>(name: &'static str, dimensions: i32) -> Self {
         ArgSpec {
             name,
@@ -64,32 +71,40 @@ impl ArgSpec {
             dimensions,
         }
     }
-    pub const fn scalar<T: Element>(name: &'static str) -> Self {
+    /// A scalar argument of type `T`.
+    pub const fn scalar<T: Scalar>(name: &'static str) -> Self {
         ArgSpec {
             name,
             kind: KIND_SCALAR,
-            type_: T::HALIDE_TYPE,
+            type_: <T as Scalar>::HALIDE_TYPE,
             dimensions: 0,
         }
     }
 }
 
-type ArgvFn = unsafe extern "C" fn(*mut *mut c_void) -> c_int;
-type MetadataFn = unsafe extern "C" fn() -> *const halide_filter_metadata_t;
+/// A pipeline's `<name>_argv` entry point.
+pub type ArgvFn = unsafe extern "C" fn(*mut *mut c_void) -> c_int;
+/// A pipeline's `<name>_metadata` function.
+pub type MetadataFn = unsafe extern "C" fn() -> *const halide_filter_metadata_t;
 
 /// One linked pipeline and the signature the wrapper was written for.
 pub struct Pipeline {
+    /// The pipeline's function name (in errors).
     pub name: &'static str,
     argv: ArgvFn,
     metadata: MetadataFn,
+    /// The arguments after `user_context`, in the archive's order.
     pub args: &'static [ArgSpec],
     /// The result of comparing `args` with the archive's metadata, computed once.
     checked: OnceCell<Result<(), String>>,
 }
 
 impl Pipeline {
+    /// Describes a linked pipeline: its `<name>_argv` and `<name>_metadata`
+    /// entry points and the arguments the caller will pass. Nothing is checked
+    /// until the first call, which compares `args` with the metadata.
     pub const fn new(name: &'static str, argv: ArgvFn, metadata: MetadataFn, args: &'static [ArgSpec]) -> Self {
-        assert!(args.len() <= MAX_ARGS);
+        assert!(args.len() <= MAX_CUSTOM_ARGS, "a pipeline takes at most 32 arguments");
         Pipeline {
             name,
             argv,
@@ -189,6 +204,9 @@ unsafe fn compare_metadata(metadata: *const halide_filter_metadata_t, expected: 
 pub(crate) enum Arg<'c> {
     Buffer(BufferArg<'c>),
     I32(i32),
+    /// A scalar of any type: its Halide type and its bytes, in native order at
+    /// the start of the slot (see `custom::Scalar::slot`).
+    Scalar(halide_type_t, u64),
 }
 
 /// A checked buffer description borrowed for the call.
@@ -233,6 +251,17 @@ impl<'a, T: Element, const N: usize> BufferMut<'a, T, N> {
 /// a call allocates nothing and initializes only what it passes.
 pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> Result<(), Error> {
     const { assert!(A <= MAX_ARGS) };
+    call_with_argv::<A, { MAX_ARGS + 1 }>(pipeline, args)
+}
+
+/// [`call`] for up to `ARGV - 1` arguments: the `argv` array is `ARGV` long,
+/// so the built-in wrappers keep their short one and users' pipelines
+/// (`custom::call`) get room for [`MAX_CUSTOM_ARGS`].
+pub(crate) fn call_with_argv<const A: usize, const ARGV: usize>(
+    pipeline: &Pipeline,
+    args: [Arg<'_>; A],
+) -> Result<(), Error> {
+    const { assert!(A < ARGV) };
     hooks::install();
     pipeline.check_signature()?;
     assert_eq!(
@@ -246,8 +275,9 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
     let user_context = sink.user_context();
     let mut buffers = [halide_buffer_t::default(); A];
     let mut dims = [[halide_dimension_t::default(); MAX_RANK]; A];
-    let mut scalars = [0i32; A];
-    let mut argv = [ptr::null_mut::<c_void>(); MAX_ARGS + 1];
+    // One 8-byte slot per argument: room and alignment for every scalar type.
+    let mut scalars = [0u64; A];
+    let mut argv = [ptr::null_mut::<c_void>(); ARGV];
     argv[0] = ptr::from_ref(&user_context).cast_mut().cast();
 
     for (index, (arg, spec)) in args.iter().zip(pipeline.args).enumerate() {
@@ -277,7 +307,19 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
                     pipeline.name,
                     spec.name
                 );
-                scalars[index] = value;
+                scalars[index] = value.slot();
+                argv[index + 1] = ptr::from_mut(&mut scalars[index]).cast();
+            }
+            &Arg::Scalar(type_, slot) => {
+                assert!(
+                    spec.kind == KIND_SCALAR
+                        && (type_.code, type_.bits, type_.lanes)
+                            == (spec.type_.code, spec.type_.bits, spec.type_.lanes),
+                    "wrapper of `{}` passes a scalar of another type as `{}`",
+                    pipeline.name,
+                    spec.name
+                );
+                scalars[index] = slot;
                 argv[index + 1] = ptr::from_mut(&mut scalars[index]).cast();
             }
         }
@@ -285,7 +327,8 @@ pub(crate) fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> R
 
     // SAFETY: the signature was checked against the archive's metadata above, so
     // `argv` holds, in order, a pointer to the user context and, per argument, a
-    // `halide_buffer_t *` (for buffers) or a pointer to the scalar value. Each
+    // `halide_buffer_t *` (for buffers) or a pointer to an 8-byte aligned slot
+    // that starts with the scalar's bytes in its declared type. Each
     // buffer describes memory borrowed for the call (`Arg<'c>`): inputs are only
     // read, outputs are exclusive borrows; extents, strides and byte spans were
     // checked to fit Halide's 32-bit indexing; host pointers are never null (a

@@ -58,6 +58,7 @@
 #[doc = include_str!("bad_inputs.md")]
 pub mod bad_inputs {}
 mod buffer;
+pub mod custom;
 mod element;
 mod error;
 mod ffi;

@@ -1,0 +1,146 @@
+//! `compile_in` with a spelled-out environment: the failures and the DOCS_RS
+//! path, none of which needs Halide (the end-to-end builds are in `tests/`).
+
+use super::*;
+
+/// A scratch crate folder with `halide/gen.py`, and an out dir.
+fn scratch(name: &str) -> (PathBuf, Context) {
+    let root = std::env::temp_dir().join(format!("halide-build-unit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("halide")).unwrap();
+    std::fs::create_dir_all(root.join("out")).unwrap();
+    std::fs::write(root.join("halide/gen.py"), "import halide as hl\nimport helpers\n").unwrap();
+    std::fs::write(root.join("halide/helpers.py"), "").unwrap();
+    let context = Context {
+        manifest_dir: root.clone(),
+        out_dir: root.join("out"),
+        rust_target: "x86_64-unknown-linux-gnu".into(),
+        package: "my-crate".into(),
+        halide_python: None,
+        hl_target: None,
+        docs_rs: false,
+        cxx: None,
+        jobs: 2,
+    };
+    (root, context)
+}
+
+fn blur() -> Build {
+    Build::new()
+        .generator("halide/gen.py")
+        .pipeline("blur", "blur_u8")
+        .param("input.type", "uint8")
+}
+
+#[test]
+fn missing_halide_is_one_pip_message() {
+    let (root, mut context) = scratch("missing");
+    context.halide_python = Some(root.join("no-such-python").display().to_string());
+    let error = blur().compile_in(&context).unwrap_err().to_string();
+    assert!(error.contains("pip install halide==21.0.0"), "{error}");
+    assert!(error.contains("no-such-python"), "{error}");
+    assert_eq!(error.matches("pip install").count(), 1, "{error}");
+}
+
+#[cfg(unix)]
+#[test]
+fn another_halide_version_names_both() {
+    use std::os::unix::fs::PermissionsExt;
+    let (root, mut context) = scratch("version");
+    let fake = root.join("python");
+    std::fs::write(&fake, "#!/bin/sh\necho 19.0.0\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    context.halide_python = Some(fake.display().to_string());
+    let error = blur().compile_in(&context).unwrap_err().to_string();
+    assert!(error.contains("19.0.0") && error.contains("halide==21.0.0"), "{error}");
+}
+
+#[test]
+fn builder_misuse_is_reported_by_compile() {
+    let (_root, context) = scratch("misuse");
+    let error = Build::new().pipeline("blur", "blur").compile_in(&context).unwrap_err();
+    assert!(error.to_string().contains("before any `.generator(path)`"), "{error}");
+    let error = Build::new()
+        .generator("halide/gen.py")
+        .param("a", "b")
+        .compile_in(&context)
+        .unwrap_err();
+    assert!(error.to_string().contains("before any `.pipeline"), "{error}");
+    let error = Build::new()
+        .generator("halide/gen.py")
+        .compile_in(&context)
+        .unwrap_err();
+    assert!(error.to_string().contains("no pipeline for halide/gen.py"), "{error}");
+    let error = Build::new()
+        .generator("halide/none.py")
+        .pipeline("a", "a")
+        .compile_in(&context)
+        .unwrap_err();
+    assert!(error.to_string().contains("does not exist"), "{error}");
+    let error = Build::new()
+        .generator("halide/gen.py")
+        .pipeline("a", "2a")
+        .compile_in(&context)
+        .unwrap_err();
+    assert!(error.to_string().contains("not a Rust function name"), "{error}");
+    let error = blur().pipeline("blur", "blur_u8").compile_in(&context).unwrap_err();
+    assert!(error.to_string().contains("two pipelines named `blur_u8`"), "{error}");
+}
+
+#[test]
+fn symbols_are_prefixed_with_the_package() {
+    assert_eq!(symbol("my-crate", "blur"), "my_crate_blur");
+    assert_eq!(symbol("Image.Tools", "Blur_2"), "image_tools_blur_2");
+}
+
+#[test]
+fn docs_rs_builds_from_the_snapshot_without_python() {
+    let (root, mut context) = scratch("docs");
+    context.docs_rs = true;
+    context.halide_python = Some("/nonexistent/python".into());
+
+    let error = blur().compile_in(&context).unwrap_err().to_string();
+    assert!(
+        error.contains("gen.py.halide-signatures") && error.contains("commit"),
+        "{error}"
+    );
+
+    let entry = snapshot::Entry {
+        function: "blur_u8".into(),
+        generator: "blur".into(),
+        symbol: "my_crate_blur_u8".into(),
+        arguments: ["input input u8 2", "radius scalar i32 0", "output output u8 2"]
+            .iter()
+            .map(|line| signature::from_line(line).unwrap())
+            .collect(),
+    };
+    std::fs::write(
+        root.join("halide/gen.py.halide-signatures"),
+        snapshot::render("gen.py", &[&entry]),
+    )
+    .unwrap();
+    let directives = blur().compile_in(&context).unwrap();
+    assert!(
+        directives.iter().all(|d| !d.starts_with("rustc-link")),
+        "{directives:?}"
+    );
+    let watched: Vec<&str> = directives
+        .iter()
+        .filter_map(|d| d.strip_prefix("rerun-if-changed="))
+        .collect();
+    assert!(watched.iter().any(|w| w.ends_with("gen.py")));
+    assert!(watched.iter().any(|w| w.ends_with("helpers.py")));
+    let code = std::fs::read_to_string(root.join("out").join(GENERATED_FILE)).unwrap();
+    assert!(
+        code.contains("pub fn blur_u8(input: &::halide_pipelines::Buffer<'_, u8, 2>, radius: i32,"),
+        "{code}"
+    );
+
+    let error = Build::new()
+        .generator("halide/gen.py")
+        .pipeline("blur", "other")
+        .compile_in(&context)
+        .unwrap_err();
+    assert!(error.to_string().contains("no pipeline `other`"), "{error}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
