@@ -14,7 +14,7 @@ use super::expand::{self, Kernel};
 
 /// Timed runs of each kernel and of the copy; the fastest of each is kept, the
 /// run in which no other process on this shared machine got in the way.
-const RUNS: usize = 15;
+const RUNS: usize = 25;
 /// How much slower than a copy of the output's bytes the floor may be: writing
 /// the output is most of the traffic, so a floor well above the copy is not at
 /// memory speed.
