@@ -82,17 +82,17 @@ fn check_lengths<const SAMPLE: usize>(source: &[u8], target: &[u8]) {
     );
 }
 
-/// Which source byte output byte `j` copies: byte `j % SAMPLE` of sample
-/// `j / SAMPLE / 3`. Every shuffle pattern below is built from this.
-const fn source_byte<const SAMPLE: usize>(j: usize) -> usize {
-    (j / SAMPLE / 3) * SAMPLE + j % SAMPLE
-}
-
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{check_lengths, scalar, source_byte};
+    use super::{check_lengths, scalar};
+
+    /// Which source byte output byte `j` copies: byte `j % SAMPLE` of sample
+    /// `j / SAMPLE / 3`. Every shuffle pattern below is built from this.
+    const fn source_byte<const SAMPLE: usize>(j: usize) -> usize {
+        (j / SAMPLE / 3) * SAMPLE + j % SAMPLE
+    }
 
     /// The `N`-byte shuffle patterns of the three output vectors `k` (output
     /// bytes `N k ..= N k + N - 1`), as indices into 16-byte lanes: lane `l`
