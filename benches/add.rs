@@ -12,9 +12,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use halide_pipelines::{Buffer, BufferMut, ParallelPool, add, set_thread_pool};
 use ndarray::Array2;
 
-#[allow(dead_code)] // only the frame size is shared with this bench
+#[allow(dead_code, unused_imports)] // the memory floor is not used here
 mod common;
-use common::{HEIGHT, WIDTH};
+use common::{HEIGHT, WIDTH, print_machine};
 
 /// Copies `source` into `target` split in one contiguous piece per thread.
 fn copy_on_all_threads(source: &[f32], target: &mut [f32]) {
@@ -28,6 +28,7 @@ fn copy_on_all_threads(source: &[f32], target: &mut [f32]) {
 }
 
 fn add_12mp(c: &mut Criterion) {
+    print_machine();
     set_thread_pool(ParallelPool::Halide);
     let input = Array2::from_shape_fn((HEIGHT, WIDTH), |(y, x)| (x * 3 + y) as f32 * 0.5);
     let mut output = Array2::<f32>::zeros((HEIGHT, WIDTH));

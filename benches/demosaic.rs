@@ -25,7 +25,7 @@ use halide_pipelines::{
 use ndarray::{Array3, ArrayViewMut3};
 
 mod common;
-use common::{Floor, HEIGHT, WIDTH, frame};
+use common::{Floor, HEIGHT, WIDTH, frame, print_machine};
 
 /// The bayer crate's Linear and Cubic.
 const BAYER_ALGORITHMS: [bayer::Demosaic; 2] = [bayer::Demosaic::Linear, bayer::Demosaic::Cubic];
@@ -247,6 +247,7 @@ fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
 }
 
 fn benches(c: &mut Criterion) {
+    print_machine();
     check_peers();
     bench_sample::<u8>(c, "u8");
     bench_sample::<u16>(c, "u16");

@@ -36,7 +36,7 @@ use halide_pipelines_sys::halide_runtime_sys::{
 use ndarray::Array3;
 
 mod common;
-use common::{Floor, HEIGHT, WIDTH, frame};
+use common::{Floor, HEIGHT, WIDTH, frame, print_machine};
 
 /// Set in the child process: the variant it runs.
 const VARIANT_VARIABLE: &str = "HALIDE_PIPELINES_BENCH_VARIANT";
@@ -248,7 +248,7 @@ fn bench_sample<T: DemosaicSample + From<u8>>(c: &mut Criterion, variant: &Varia
     group.finish();
 }
 
-fn bench_floor<T: DemosaicSample + From<u8>>(c: &mut Criterion, sample: &str) {
+fn bench_floor<T: DemosaicSample + From<u8> + bytemuck::Pod>(c: &mut Criterion, sample: &str) {
     let raw = frame::<T>();
     let mut rgb = Array3::<T>::from_elem((HEIGHT, WIDTH, 3), T::default());
     let floor = Floor::calibrate(&raw, &mut rgb);
@@ -274,6 +274,8 @@ fn main() {
         }
         return;
     }
+    // In the parent only: a child's variant is forced, and its run says which.
+    print_machine();
     if !cfg!(target_arch = "x86_64") {
         println!("dispatch: the archives of this target have one variant; see `cargo bench --bench demosaic`");
         return;
