@@ -31,11 +31,15 @@ from common import allow_any_stride
 from demosaic_bilinear import bilinear
 from demosaic_malvar2004 import malvar2004
 from demosaic_menon2007 import menon2007
+from demosaic_mlri import mlri
 
 # Algorithms written per 2x2 tile on the four colour planes, in integers.
 TILE_ALGORITHMS = {"bilinear": bilinear, "malvar2004": malvar2004}
 # Algorithms written per pixel in float32, with intermediate stages.
-STAGED_ALGORITHMS = {"menon2007": menon2007}
+STAGED_ALGORITHMS = {"menon2007": menon2007, "mlri": mlri}
+# Staged algorithms whose stages are line-buffered (see `schedule`) rather
+# than computed per tile.
+LINE_BUFFERED = ("mlri",)
 ALGORITHMS = (*TILE_ALGORITHMS, *STAGED_ALGORITHMS)
 
 # Output layouts, one pipeline each (a Halide `specialize` of the output with
@@ -61,6 +65,13 @@ OUTPUT_ROW = "row"
 OUTPUT_BLOCK = "block"
 STAGED_STRIP = 64
 TILE_WIDTH = 256
+# Line-buffered algorithms (MLRI): strips of rows (parallel), cut into tiles
+# of columns down which every stage slides one row per output row. Measured
+# (12 MP u8, JIT, 2 loaded threads, x Menon2007 of the same run): strip x
+# tile 128 x 512 13.6, 128 x 1024 13.1, 256 x 512 11.4, 256 x 256 11.3,
+# 512 x 512 11.2; 256 keeps 12 strips of a 3000-row frame for the threads.
+LINE_STRIP = 256
+LINE_TILE_WIDTH = 512
 
 
 @hl.generator(name="demosaic")
@@ -229,7 +240,12 @@ class Demosaic(hl.Generator):
         RGGB-shifted mosaic."""
         shifted = hl.Func("shifted")
         shifted[x, y] = hl.cast(hl.Float(32), mirrored[x + self.red_x, y + self.red_y])
-        rgb, stages = STAGED_ALGORITHMS[self.algorithm](shifted, hl.Float(32))
+        if self.algorithm == "mlri":
+            # MLRI's eps constants are in 8-bit units squared: scaled by
+            # (peak / 255)^2, as its oracle does.
+            rgb, stages = mlri(shifted, hl.Float(32), peak=float(2 ** sample.bits() - 1))
+        else:
+            rgb, stages = STAGED_ALGORITHMS[self.algorithm](shifted, hl.Float(32))
         # The final arithmetic is a stage of its own, computed the same way
         # whatever the output layout: the layouts then agree to the bit (float
         # code inlined into differently vectorized stores need not).
@@ -250,8 +266,25 @@ class Demosaic(hl.Generator):
         yo, yi = hl.Var("yo"), hl.Var("yi")
         out = self.output
         staged = self.algorithm in STAGED_ALGORITHMS
-        out.split(y, yo, yi, STAGED_STRIP if staged else STRIP, hl.TailStrategy.GuardWithIf).parallel(yo)
-        if staged:
+        line_buffered = self.algorithm in LINE_BUFFERED
+        if not line_buffered:
+            out.split(y, yo, yi, STAGED_STRIP if staged else STRIP, hl.TailStrategy.GuardWithIf).parallel(yo)
+        if line_buffered:
+            # ShiftInwards (the last strip overlaps the one before), not
+            # GuardWithIf: with a guarded loop Halide 21 cannot prove the
+            # stages' rows monotonic in yi and slides only the last few (the
+            # others recomputed ~37 rows per output row: 25 s a frame).
+            # Frames shorter than a strip are one strip of their height.
+            strip = hl.min(self.output.output_buffer().dim(2).extent(), LINE_STRIP)
+            out.split(y, yo, yi, strip, hl.TailStrategy.ShiftInwards).parallel(yo)
+            # Per tile of LINE_TILE_WIDTH columns of the strip, row by row.
+            xo, xi = hl.Var("xo"), hl.Var("xi")
+            out.split(x, xo, xi, LINE_TILE_WIDTH, hl.TailStrategy.GuardWithIf)
+            out.partition(xo, hl.Partition.Never)
+            out.reorder(c, xi, yi, xo, yo).unroll(c)
+            out.vectorize(xi, vector, hl.TailStrategy.GuardWithIf)
+            at = yi
+        elif staged:
             # Per tile of TILE_WIDTH columns of the strip.
             xo, xi = hl.Var("xo"), hl.Var("xi")
             out.split(x, xo, xi, TILE_WIDTH, hl.TailStrategy.GuardWithIf)
@@ -293,7 +326,13 @@ class Demosaic(hl.Generator):
         for producer, px in producers:
             width = float_vector if producer.type() == hl.Float(32) else vector
             producer.compute_at(out, at).vectorize(px, width, hl.TailStrategy.RoundUp)
-            if staged:
+            if line_buffered:
+                # Stored for the tile, computed per output row: Halide slides
+                # each stage down the tile, one new row per output row, and
+                # folds its storage to the rows still read; allocated once
+                # per strip.
+                producer.store_at(out, xo).hoist_storage(out, yo)
+            elif staged:
                 # Allocated once per strip, not per tile (every tile of the
                 # strip reuses the same buffers): per tile, a 12 MP frame made
                 # ~9000 halide_malloc/free pairs, and through the safe crate's

@@ -7,9 +7,9 @@ guided filter (He et al., 2010/2013), with GBTF's directional weights
 (Pekkucuksen, Altunbasak, ICIP 2010). The oracle is the float64 NumPy
 implementation `quality/mlri.py` (its docstring describes the algorithm and
 how its constants were chosen); this module computes the same thing per pixel
-in float32, and `quality/check_mlri_jit.py` compares the two. Not (yet) one of
-the generator's algorithms: the function has the shape of `menon2007` so that
-it can be plugged into `demosaic.py`'s STAGED_ALGORITHMS.
+in float32, and `quality/check_mlri_jit.py` compares the two. One of
+`demosaic.py`'s staged algorithms, with a line-buffered schedule of its own
+there (LINE_BUFFERED). Every stage is `strict_float` (see `strict`).
 
 Written per pixel on an RGGB mosaic: R at (even x, even y), B at (odd x,
 odd y), greens where x + y is odd.
@@ -80,7 +80,8 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
     unclamped; stages are pure Funcs of (x, y) using the mosaic's own Vars,
     producers first, meant to be computed per strip and vectorized in x (the
     window sums along the direction and the blend are inlined into their
-    consumers). Func names start with "mlri_".
+    consumers; the window sums that both a and b of a fit read are stages of
+    their own). Func names start with "mlri_".
 
     Context, for the constants chosen in the oracle (window_g 8, across_g 1,
     reach 2, grad_reach 3, across_w 1, window_rb 5): the directional colour
@@ -112,7 +113,7 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
         result = []
         for i, value in enumerate(values):
             f = hl.Func(f"{name}_{i}")
-            f[x, y] = value
+            f[x, y] = strict(value)
             result.append(f)
         stages.extend(result)
         return result
@@ -122,7 +123,7 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
         """`along(f, d, e)` reads f at d pixels along the direction and e
         across it."""
         lin = hl.Func(f"mlri_lin_{name}")
-        lin[x, y] = half * (along(m, -1, 0) + along(m, 1, 0))
+        lin[x, y] = strict(half * (along(m, -1, 0) + along(m, 1, 0)))
         stages.append(lin)
 
         def lap(f):
@@ -141,8 +142,11 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
         qf = funcs(f"mlri_q_{name}", q)
         q_across = funcs(f"mlri_q_across_{name}",
                          [sum_of([along(f, 0, e) for e in across]) for f in qf])
-        s_same = [sum_of([along(f, d, 0) for d in even]) for f in q_across]
-        s_other = [sum_of([along(f, d, 0) for d in odd]) for f in q_across]
+        # Their own stages: each fit reads its sums twice (a, and b through a).
+        s_same = [f[x, y] for f in funcs(f"mlri_s_same_{name}",
+                                         [sum_of([along(f, d, 0) for d in even]) for f in q_across])]
+        s_other = [f[x, y] for f in funcs(f"mlri_s_other_{name}",
+                                          [sum_of([along(f, d, 0) for d in odd]) for f in q_across])]
 
         eps = const(cc.eps_g * eps_scale)
 
@@ -173,11 +177,11 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
         # residual m - own is interpolated to the neighbours, and of the other
         # colour (guide: the sample itself).
         residual = hl.Func(f"mlri_residual_{name}")
-        residual[x, y] = m[x, y] - (mean_coef[0][x, y] * lin[x, y] + mean_coef[1][x, y])
+        residual[x, y] = strict(m[x, y] - (mean_coef[0][x, y] * lin[x, y] + mean_coef[1][x, y]))
         other = (mean_coef[2][x, y] * m[x, y] + mean_coef[3][x, y]
                  + half * (along(residual, -1, 0) + along(residual, 1, 0)))
         diff = hl.Func(f"mlri_diff_{name}")
-        diff[x, y] = hl.select(is_green, m[x, y] - other, other - m[x, y])
+        diff[x, y] = strict(hl.select(is_green, m[x, y] - other, other - m[x, y]))
         stages.extend([residual, diff])
         return diff
 
@@ -186,14 +190,14 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
 
     # --- 2. Blend (GBTF weights) -------------------------------------------
     grad_h = hl.Func("mlri_grad_h")
-    grad_h[x, y] = hl.abs(d_h[x - 1, y] - d_h[x + 1, y])
+    grad_h[x, y] = strict(hl.abs(d_h[x - 1, y] - d_h[x + 1, y]))
     grad_v = hl.Func("mlri_grad_v")
-    grad_v[x, y] = hl.abs(d_v[x, y - 1] - d_v[x, y + 1])
+    grad_v[x, y] = strict(hl.abs(d_v[x, y - 1] - d_v[x, y + 1]))
     aw = cc.across_w
     grad_h_across = hl.Func("mlri_grad_h_across")
-    grad_h_across[x, y] = sum_of([grad_h[x, y + e] for e in range(-aw, aw + 1)])
+    grad_h_across[x, y] = strict(sum_of([grad_h[x, y + e] for e in range(-aw, aw + 1)]))
     grad_v_across = hl.Func("mlri_grad_v_across")
-    grad_v_across[x, y] = sum_of([grad_v[x + e, y] for e in range(-aw, aw + 1)])
+    grad_v_across[x, y] = strict(sum_of([grad_v[x + e, y] for e in range(-aw, aw + 1)]))
 
     taps = list(range(cc.reach + 1))
     f = [1.0 if math.isinf(cc.sigma) else math.exp(-0.5 * (t / cc.sigma) ** 2) for t in taps]
@@ -211,47 +215,65 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
         num = num + w_h * est_h + w_v * est_v
         den = den + w_h + w_v
     green = hl.Func("mlri_green")
-    green[x, y] = hl.select(is_green, m[x, y], m[x, y] + num / den)
+    green[x, y] = strict(hl.select(is_green, m[x, y], m[x, y] + num / den))
     stages.extend([grad_h, grad_v, grad_h_across, grad_v_across, green])
 
     # --- 3. Red and blue by residual interpolation guided by green --------
     def lap2(f):
         return const(4) * f[x, y] - f[x - 2, y] - f[x + 2, y] - f[x, y - 2] - f[x, y + 2]
 
-    def chroma(name, sites):
+    def chroma(name, sites, parity):
+        """parity: the sites' (x % 2, y % 2)."""
         r = cc.window_rb
         offsets = range(-r, r + 1)
         zero = const(0)
-        # Per pixel, masked: lap(G) lap(m), lap(G)^2, m, G, 1 at the sites.
+        # Per pixel, masked: lap(G) lap(m), lap(G)^2, m, G at the sites.
         lg, lm = lap2(green), lap2(m)
         q = funcs(f"mlri_rb_q_{name}", [hl.select(sites, v, zero) for v in
-                                         (lg * lm, lg * lg, m[x, y], green[x, y], const(1))])
+                                         (lg * lm, lg * lg, m[x, y], green[x, y])])
         q_rows = funcs(f"mlri_rb_q_rows_{name}", [sum_of([f[x + d, y] for d in offsets]) for f in q])
-        s = [sum_of([f[x, y + e] for e in offsets]) for f in q_rows]
+        # Their own stages: a and b (through a) both read them.
+        s = [f[x, y] for f in funcs(f"mlri_rb_s_{name}", [sum_of([f[x, y + e] for e in offsets]) for f in q_rows])]
+
+        # The number of sites in the window (the oracle's masked sum of ones),
+        # from the centre's parity: along each axis, 2 (r // 2) + 1 offsets of
+        # the centre's parity, 2 ((r + 1) // 2) of the other.
+        def count_along(v, p):
+            return hl.select(v % 2 == p, 2 * (r // 2) + 1, 2 * ((r + 1) // 2))
+
+        count = hl.cast(wide, count_along(x, parity[0]) * count_along(y, parity[1]))
         a = s[0] / (s[1] + const(cc.eps_rb * eps_scale))
-        b = s[2] / s[4] - a * (s[3] / s[4])
+        b = s[2] / count - a * (s[3] / count)
         coef = funcs(f"mlri_rb_coef_{name}", [a, b])
         coef_rows = funcs(f"mlri_rb_coef_rows_{name}",
                           [sum_of([f[x + d, y] for d in offsets]) for f in coef])
         n = const((2 * r + 1) ** 2)
         estimate = hl.Func(f"mlri_rb_estimate_{name}")
-        estimate[x, y] = (sum_of([coef_rows[0][x, y + e] for e in offsets]) / n * green[x, y]
+        estimate[x, y] = strict(sum_of([coef_rows[0][x, y + e] for e in offsets]) / n * green[x, y]
                           + sum_of([coef_rows[1][x, y + e] for e in offsets]) / n)
         residual = hl.Func(f"mlri_rb_residual_{name}")
-        residual[x, y] = hl.select(sites, m[x, y] - estimate[x, y], zero)
+        residual[x, y] = strict(hl.select(sites, m[x, y] - estimate[x, y], zero))
         res_rows = hl.Func(f"mlri_rb_res_rows_{name}")
-        res_rows[x, y] = half * residual[x - 1, y] + residual[x, y] + half * residual[x + 1, y]
-        value = (estimate[x, y]
-                 + (half * res_rows[x, y - 1] + res_rows[x, y] + half * res_rows[x, y + 1]))
+        res_rows[x, y] = strict(half * residual[x - 1, y] + residual[x, y] + half * residual[x + 1, y])
+        value = strict(estimate[x, y]
+                       + (half * res_rows[x, y - 1] + res_rows[x, y] + half * res_rows[x, y + 1]))
         stages.extend([estimate, residual, res_rows])
         return value
 
-    red = chroma("red", is_red)
-    blue = chroma("blue", is_blue)
+    red = chroma("red", is_red, (0, 0))
+    blue = chroma("blue", is_blue, (1, 1))
 
     rgb = hl.Func("mlri_rgb")
-    rgb[c, x, y] = hl.mux(c, [red, green[x, y], blue])
+    rgb[c, x, y] = strict(hl.mux(c, [red, green[x, y], blue]))
     return rgb, stages
+
+
+def strict(value):
+    """Float arithmetic exactly as written: no multiply-add fusion (FMA),
+    which LLVM otherwise applies where the target has it, so the x86-64
+    variants of one archive (AVX-512 and AVX2 with FMA, SSE4.1 and baseline
+    without) would differ in the last bits."""
+    return hl.strict_float(value)
 
 
 def sum_of(terms):
