@@ -46,16 +46,8 @@ pub(crate) fn compile(python: &str, cxx: &str, source: &Path, program: &Path) ->
         .arg(format!("-Wl,-rpath,{}", lib.display()))
         .args(["-lHalide", "-lpthread", "-ldl", "-o"])
         .arg(program);
-    let output = command
-        .output()
-        .map_err(|error| format!("could not run the C++ compiler `{cxx}` ({error}); set CXX to a C++17 compiler"))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    Err(format!(
-        "{command:?} failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    ))
+    crate::python::run(
+        &mut command,
+        &format!("could not run the C++ compiler `{cxx}`; set CXX to a C++17 compiler"),
+    )
 }

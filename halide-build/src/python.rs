@@ -63,9 +63,16 @@ pub(crate) fn run_generator(
         .arg(format!("target={target}"))
         .args(params.iter().map(|(key, value)| format!("{key}={value}")))
         .current_dir(dir);
-    let output = command
-        .output()
-        .map_err(|error| format!("could not run `{}`: {error}", program[0].display()))?;
+    let not_started = format!("could not run `{}`", program[0].display());
+    run(&mut command, &not_started)
+}
+
+/// Runs `command` to completion: `Ok` if it succeeded, else a message with
+/// the command line, its exit status and everything it printed (a failing
+/// generator's Python traceback, a compiler's errors). `not_started` opens the
+/// message when the program could not be started at all.
+pub(crate) fn run(command: &mut Command, not_started: &str) -> Result<(), String> {
+    let output = command.output().map_err(|error| format!("{not_started} ({error})"))?;
     if output.status.success() {
         return Ok(());
     }
