@@ -8,6 +8,8 @@
 //!   handler; a null host pointer in a buffer makes the call a bounds query.
 //! - `f_argv(args)`: the same call with arguments in an array.
 //! - `f_metadata()`: names, kinds, types and ranks of the arguments.
+//! - `F_ARGUMENTS`: the same facts as constants (from Halide's function info, at
+//!   regenerate time), so wrappers can be checked against them at compile time.
 //!
 //! The safe API is the `halide-pipelines` crate.
 #![no_std]
@@ -15,6 +17,27 @@
 #![allow(clippy::all, rustdoc::all)]
 
 pub use halide_runtime_sys;
+
+/// One argument of a pipeline, as Halide's function info describes it: the
+/// values of `halide_argument_kind_t` (0 scalar, 1 input buffer, 2 output
+/// buffer) and `halide_type_code_t`, and the buffer's rank (0 for scalars).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgumentInfo {
+    /// The argument's name in the generator.
+    pub name: &'static str,
+    /// `halide_argument_kind_t`.
+    pub kind: i32,
+    /// `halide_type_code_t` of the element or scalar.
+    pub type_code: u8,
+    /// Bits of the element or scalar type.
+    pub type_bits: u8,
+    /// Vector lanes (1 for every pipeline here).
+    pub type_lanes: u16,
+    /// The buffer's number of dimensions; 0 for a scalar.
+    pub dimensions: i32,
+}
+
+include!("signatures.rs");
 
 #[cfg(not(feature = "bindgen"))]
 include!("bindings.rs");

@@ -15,6 +15,7 @@ use std::ffi::{CStr, c_int, c_void};
 use std::marker::PhantomData;
 use std::ptr;
 
+use halide_pipelines_sys::ArgumentInfo;
 use halide_runtime_sys::{
     halide_buffer_t, halide_dimension_t, halide_filter_metadata_t, halide_set_num_threads, halide_type_handle,
     halide_type_t,
@@ -114,6 +115,26 @@ impl Pipeline {
         }
     }
 
+    /// [`Pipeline::new`] for a pipeline this crate ships, checked at compile
+    /// time (in a `static`'s initializer) against the arguments its generator
+    /// declares: `halide_pipelines_sys::<NAME>_ARGUMENTS`, written from Halide's
+    /// function info by `generators/regenerate.py`. A generator change that
+    /// breaks the wrapper fails the build here, not the first call.
+    pub(crate) const fn shipped(
+        name: &'static str,
+        argv: ArgvFn,
+        metadata: MetadataFn,
+        args: &'static [ArgSpec],
+        generated: &'static [ArgumentInfo],
+    ) -> Self {
+        assert!(
+            matches_generated(args, generated),
+            "a wrapper's arguments differ from its generator's (halide_pipelines_sys::*_ARGUMENTS): \
+             update the wrapper in src/pipelines/ to the generator's signature"
+        );
+        Self::new(name, argv, metadata, args)
+    }
+
     #[inline]
     fn check_signature(&self) -> Result<(), Error> {
         let outcome = self.checked.get_or_init(|| {
@@ -133,6 +154,44 @@ impl Pipeline {
             }),
         }
     }
+}
+
+/// Whether the wrapper's `args` are, in order, the generator's arguments
+/// (names, kinds, types, ranks). A `const fn`, for [`Pipeline::shipped`].
+const fn matches_generated(args: &[ArgSpec], generated: &[ArgumentInfo]) -> bool {
+    if args.len() != generated.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < args.len() {
+        let (wrapper, generator) = (&args[index], &generated[index]);
+        let same = same_str(wrapper.name, generator.name)
+            && wrapper.kind == generator.kind
+            && wrapper.type_.code == generator.type_code
+            && wrapper.type_.bits == generator.type_bits
+            && wrapper.type_.lanes == generator.type_lanes
+            && wrapper.dimensions == generator.dimensions;
+        if !same {
+            return false;
+        }
+        index += 1;
+    }
+    true
+}
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
 }
 
 /// Compares the archive's description of its arguments with the wrapper's.
@@ -428,6 +487,24 @@ mod tests {
         assert!(detail.contains("expects `result`"), "{detail}");
         let detail = mismatch(&ADD_WITH_EXTRA_ARGUMENT, [input.arg(), Arg::I32(1), output.arg()]);
         assert!(detail.contains("has 3 arguments, the wrapper expects 4"), "{detail}");
+    }
+
+    #[test]
+    fn wrappers_are_compared_with_the_generators_arguments() {
+        let add = [ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("output", 2)];
+        assert!(matches_generated(&add, halide_pipelines_sys::ADD_ARGUMENTS));
+        let wrong_type = [ArgSpec::input::<f64>("input", 2), ArgSpec::output::<f32>("output", 2)];
+        let wrong_rank = [ArgSpec::input::<f32>("input", 3), ArgSpec::output::<f32>("output", 2)];
+        let wrong_name = [ArgSpec::input::<f32>("source", 2), ArgSpec::output::<f32>("output", 2)];
+        let wrong_kind = [ArgSpec::input::<f32>("input", 2), ArgSpec::input::<f32>("output", 2)];
+        for wrapper in [wrong_type, wrong_rank, wrong_name, wrong_kind] {
+            assert!(!matches_generated(&wrapper, halide_pipelines_sys::ADD_ARGUMENTS));
+        }
+        assert!(!matches_generated(&add[..1], halide_pipelines_sys::ADD_ARGUMENTS));
+        assert!(!matches_generated(
+            &add,
+            halide_pipelines_sys::DEMOSAIC_BILINEAR_U8_INTERLEAVED_ARGUMENTS
+        ));
     }
 
     #[test]

@@ -5,11 +5,12 @@ use crate::error::Error;
 use crate::ffi::{self, ArgSpec, Pipeline};
 use crate::pipelines::with_buffers;
 
-static ADD: Pipeline = Pipeline::new(
+static ADD: Pipeline = Pipeline::shipped(
     "add",
     halide_pipelines_sys::add_argv,
     halide_pipelines_sys::add_metadata,
     &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("output", 2)],
+    halide_pipelines_sys::ADD_ARGUMENTS,
 );
 
 /// Computes `output[[i, j]] = input[[i, j]] + 1.0` over the output's whole shape.

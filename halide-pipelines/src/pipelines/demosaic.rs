@@ -227,12 +227,13 @@ const fn signature<T: Element>() -> [ArgSpec; 4] {
 }
 
 macro_rules! pipeline {
-    ($sample:ty, $function:ident, $argv:ident, $metadata:ident) => {
-        Pipeline::new(
+    ($sample:ty, $function:ident, $argv:ident, $metadata:ident, $arguments:ident) => {
+        Pipeline::shipped(
             stringify!($function),
             halide_pipelines_sys::$argv,
             halide_pipelines_sys::$metadata,
             &signature::<$sample>(),
+            halide_pipelines_sys::$arguments,
         )
     };
 }
@@ -244,19 +245,22 @@ static U8: [[Pipeline; 3]; 3] = [
             u8,
             demosaic_bilinear_u8_interleaved,
             demosaic_bilinear_u8_interleaved_argv,
-            demosaic_bilinear_u8_interleaved_metadata
+            demosaic_bilinear_u8_interleaved_metadata,
+            DEMOSAIC_BILINEAR_U8_INTERLEAVED_ARGUMENTS
         ),
         pipeline!(
             u8,
             demosaic_bilinear_u8_planar,
             demosaic_bilinear_u8_planar_argv,
-            demosaic_bilinear_u8_planar_metadata
+            demosaic_bilinear_u8_planar_metadata,
+            DEMOSAIC_BILINEAR_U8_PLANAR_ARGUMENTS
         ),
         pipeline!(
             u8,
             demosaic_bilinear_u8_any,
             demosaic_bilinear_u8_any_argv,
-            demosaic_bilinear_u8_any_metadata
+            demosaic_bilinear_u8_any_metadata,
+            DEMOSAIC_BILINEAR_U8_ANY_ARGUMENTS
         ),
     ],
     [
@@ -264,19 +268,22 @@ static U8: [[Pipeline; 3]; 3] = [
             u8,
             demosaic_malvar2004_u8_interleaved,
             demosaic_malvar2004_u8_interleaved_argv,
-            demosaic_malvar2004_u8_interleaved_metadata
+            demosaic_malvar2004_u8_interleaved_metadata,
+            DEMOSAIC_MALVAR2004_U8_INTERLEAVED_ARGUMENTS
         ),
         pipeline!(
             u8,
             demosaic_malvar2004_u8_planar,
             demosaic_malvar2004_u8_planar_argv,
-            demosaic_malvar2004_u8_planar_metadata
+            demosaic_malvar2004_u8_planar_metadata,
+            DEMOSAIC_MALVAR2004_U8_PLANAR_ARGUMENTS
         ),
         pipeline!(
             u8,
             demosaic_malvar2004_u8_any,
             demosaic_malvar2004_u8_any_argv,
-            demosaic_malvar2004_u8_any_metadata
+            demosaic_malvar2004_u8_any_metadata,
+            DEMOSAIC_MALVAR2004_U8_ANY_ARGUMENTS
         ),
     ],
     [
@@ -284,19 +291,22 @@ static U8: [[Pipeline; 3]; 3] = [
             u8,
             demosaic_menon2007_u8_interleaved,
             demosaic_menon2007_u8_interleaved_argv,
-            demosaic_menon2007_u8_interleaved_metadata
+            demosaic_menon2007_u8_interleaved_metadata,
+            DEMOSAIC_MENON2007_U8_INTERLEAVED_ARGUMENTS
         ),
         pipeline!(
             u8,
             demosaic_menon2007_u8_planar,
             demosaic_menon2007_u8_planar_argv,
-            demosaic_menon2007_u8_planar_metadata
+            demosaic_menon2007_u8_planar_metadata,
+            DEMOSAIC_MENON2007_U8_PLANAR_ARGUMENTS
         ),
         pipeline!(
             u8,
             demosaic_menon2007_u8_any,
             demosaic_menon2007_u8_any_argv,
-            demosaic_menon2007_u8_any_metadata
+            demosaic_menon2007_u8_any_metadata,
+            DEMOSAIC_MENON2007_U8_ANY_ARGUMENTS
         ),
     ],
 ];
@@ -306,19 +316,22 @@ static U16: [[Pipeline; 3]; 3] = [
             u16,
             demosaic_bilinear_u16_interleaved,
             demosaic_bilinear_u16_interleaved_argv,
-            demosaic_bilinear_u16_interleaved_metadata
+            demosaic_bilinear_u16_interleaved_metadata,
+            DEMOSAIC_BILINEAR_U16_INTERLEAVED_ARGUMENTS
         ),
         pipeline!(
             u16,
             demosaic_bilinear_u16_planar,
             demosaic_bilinear_u16_planar_argv,
-            demosaic_bilinear_u16_planar_metadata
+            demosaic_bilinear_u16_planar_metadata,
+            DEMOSAIC_BILINEAR_U16_PLANAR_ARGUMENTS
         ),
         pipeline!(
             u16,
             demosaic_bilinear_u16_any,
             demosaic_bilinear_u16_any_argv,
-            demosaic_bilinear_u16_any_metadata
+            demosaic_bilinear_u16_any_metadata,
+            DEMOSAIC_BILINEAR_U16_ANY_ARGUMENTS
         ),
     ],
     [
@@ -326,19 +339,22 @@ static U16: [[Pipeline; 3]; 3] = [
             u16,
             demosaic_malvar2004_u16_interleaved,
             demosaic_malvar2004_u16_interleaved_argv,
-            demosaic_malvar2004_u16_interleaved_metadata
+            demosaic_malvar2004_u16_interleaved_metadata,
+            DEMOSAIC_MALVAR2004_U16_INTERLEAVED_ARGUMENTS
         ),
         pipeline!(
             u16,
             demosaic_malvar2004_u16_planar,
             demosaic_malvar2004_u16_planar_argv,
-            demosaic_malvar2004_u16_planar_metadata
+            demosaic_malvar2004_u16_planar_metadata,
+            DEMOSAIC_MALVAR2004_U16_PLANAR_ARGUMENTS
         ),
         pipeline!(
             u16,
             demosaic_malvar2004_u16_any,
             demosaic_malvar2004_u16_any_argv,
-            demosaic_malvar2004_u16_any_metadata
+            demosaic_malvar2004_u16_any_metadata,
+            DEMOSAIC_MALVAR2004_U16_ANY_ARGUMENTS
         ),
     ],
     [
@@ -346,19 +362,22 @@ static U16: [[Pipeline; 3]; 3] = [
             u16,
             demosaic_menon2007_u16_interleaved,
             demosaic_menon2007_u16_interleaved_argv,
-            demosaic_menon2007_u16_interleaved_metadata
+            demosaic_menon2007_u16_interleaved_metadata,
+            DEMOSAIC_MENON2007_U16_INTERLEAVED_ARGUMENTS
         ),
         pipeline!(
             u16,
             demosaic_menon2007_u16_planar,
             demosaic_menon2007_u16_planar_argv,
-            demosaic_menon2007_u16_planar_metadata
+            demosaic_menon2007_u16_planar_metadata,
+            DEMOSAIC_MENON2007_U16_PLANAR_ARGUMENTS
         ),
         pipeline!(
             u16,
             demosaic_menon2007_u16_any,
             demosaic_menon2007_u16_any_argv,
-            demosaic_menon2007_u16_any_metadata
+            demosaic_menon2007_u16_any_metadata,
+            DEMOSAIC_MENON2007_U16_ANY_ARGUMENTS
         ),
     ],
 ];
