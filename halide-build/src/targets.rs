@@ -19,7 +19,7 @@ pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Resul
         Some(over) => over.split(',').map(|t| t.trim().to_owned()).collect(),
         None => parse(TABLE)
             .into_iter()
-            .find(|(rust, _)| rust == rust_target)
+            .find(|(rust, _)| *rust == table_key(rust_target))
             .map(|(_, halide)| halide)
             .ok_or_else(|| Error::UnsupportedTarget {
                 rust_target: rust_target.to_owned(),
@@ -41,6 +41,18 @@ pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Resul
         .map(|t| with_forced_features(t))
         .collect::<Vec<_>>()
         .join(","))
+}
+
+/// The table's entry for `rust_target`: its own, except that `-linux-musl`
+/// uses the `-linux-gnu` entry, as the prebuilt archives do
+/// (halide-runtime-sys's `target_map.rs`): Halide's Linux objects call only
+/// functions that musl's libc has too, and halide-runtime-sys supplies the one
+/// glibc-only name.
+fn table_key(rust_target: &str) -> String {
+    match rust_target.strip_suffix("-unknown-linux-musl") {
+        Some(arch @ ("x86_64" | "aarch64")) => format!("{arch}-unknown-linux-gnu"),
+        _ => rust_target.to_owned(),
+    }
 }
 
 /// Halide 21 target features that move work to a device: the safe API passes
@@ -140,6 +152,18 @@ mod tests {
                 .unwrap()
                 .starts_with("x86-64-osx-avx-")
         );
+    }
+
+    #[test]
+    fn musl_targets_build_for_the_linux_lists() {
+        for arch in ["x86_64", "aarch64"] {
+            assert_eq!(
+                halide_target(&format!("{arch}-unknown-linux-musl"), None).unwrap(),
+                halide_target(&format!("{arch}-unknown-linux-gnu"), None).unwrap()
+            );
+        }
+        assert!(halide_target("x86_64-unknown-linux-muslx", None).is_err());
+        assert!(halide_target("riscv64gc-unknown-linux-musl", None).is_err());
     }
 
     #[test]
