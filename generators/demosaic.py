@@ -96,8 +96,7 @@ class Demosaic(hl.Generator):
         self.red_x.set_range(0, 1)
         self.red_y.set_range(0, 1)
         sample = self.input.type()
-        if sample not in (hl.UInt(8), hl.UInt(16)) or self.output.type() != sample:
-            raise ValueError("input.type and output.type must both be uint8 or both uint16")
+        self.check_types(sample, self.output.type())
         c, x, y = hl.Var("c"), hl.Var("x"), hl.Var("y")
         mirrored = hl.BoundaryConditions.mirror_interior(self.input)
 
@@ -122,20 +121,53 @@ class Demosaic(hl.Generator):
 
         self.schedule(producers, schedule_last_stage, c, x, y, sample)
 
+    # What a sample is on its way in and out: hooks that the develop generator
+    # (develop.py) overrides to fuse a raw development into the same stages.
+
+    def check_types(self, sample, output):
+        if sample not in (hl.UInt(8), hl.UInt(16)) or output != sample:
+            raise ValueError("input.type and output.type must both be uint8 or both uint16")
+
+    def tile_type(self, sample):
+        """The type the integer algorithms compute in. Bilinear: the samples'
+        own unsigned type (its means are halving adds, exact without widening:
+        twice the lanes per vector of 32-bit sums for 16-bit samples).
+        Gradient-corrected filters have negative taps: signed and wide enough
+        for their sums, 16 bits for 8-bit samples, 32 for 16-bit."""
+        if self.algorithm == "bilinear":
+            return sample
+        return hl.Int(16) if sample == hl.UInt(8) else hl.Int(32)
+
+    def tile_mosaic(self, mirrored, x, y, wide):
+        """The integer algorithms' mosaic line buffer at input pixel (x, y)."""
+        return mirrored[x, y]
+
+    def tile_result(self, sample, wide, value):
+        """An integer algorithm's value, as `rows` stores it."""
+        return hl.saturating_cast(sample, value)
+
+    def staged_mosaic(self, mirrored, x, y):
+        """The float algorithms' mosaic at input pixel (x, y)."""
+        return hl.cast(hl.Float(32), mirrored[x, y])
+
+    def staged_peak(self, sample):
+        """The largest value of the float algorithms' mosaic."""
+        return float(2 ** sample.bits() - 1)
+
+    def staged_result(self, sample, value):
+        """A float algorithm's value, as the last stage stores it."""
+        return hl.saturating_cast(sample, hl.round(value))
+
+    def finish(self, stage, c, x, y):
+        """The output at (c, x, y) of the stage that holds the RGB values."""
+        return stage[c, x, y]
+
     def tile_algorithm(self, mirrored, sample, c, x, y):
         """Integer algorithms, per 2x2 tile of the RGGB-shifted mosaic."""
-        # The type each algorithm computes in. Bilinear: the samples' own
-        # unsigned type (its means are halving adds, exact without widening:
-        # twice the lanes per vector of 32-bit sums for 16-bit samples).
-        # Gradient-corrected filters have negative taps: signed and wide enough
-        # for their sums, 16 bits for 8-bit samples, 32 for 16-bit.
-        if self.algorithm == "bilinear":
-            wide = sample
-        else:
-            wide = hl.Int(16) if sample == hl.UInt(8) else hl.Int(32)
+        wide = self.tile_type(sample)
         # The mirrored mosaic, a line buffer of samples (widened where read).
         mosaic = hl.Func("mosaic")
-        mosaic[x, y] = mirrored[x, y]
+        mosaic[x, y] = self.tile_mosaic(mirrored, x, y, wide)
 
         # Shifted coordinates, in which the pattern is RGGB: shifted pixel
         # (2 tx + dx, 2 ty + dy) is input pixel (2 tx + dx + red_x, 2 ty + dy + red_y).
@@ -162,7 +194,7 @@ class Demosaic(hl.Generator):
 
         values = TILE_ALGORITHMS[self.algorithm](plane, tx, ty, wide)
         tiles = hl.Func("tiles")
-        tiles[c, dx, dy, tx, ty] = hl.saturating_cast(sample, hl.mux(c, [
+        tiles[c, dx, dy, tx, ty] = self.tile_result(sample, wide, hl.mux(c, [
             hl.select(dy == 0, hl.select(dx == 0, values[0][k], values[1][k]),
                       hl.select(dx == 0, values[2][k], values[3][k]))
             for k in range(3)
@@ -196,7 +228,7 @@ class Demosaic(hl.Generator):
         target = self.target()
         modern_vectors = target.has_feature(hl.TargetFeature.AVX2) or target.arch == hl.TargetArch.ARM
         self.row_blocks = sample == hl.UInt(16) and self.layout != "any" and modern_vectors
-        self.output[c, x, y] = rows[c, x - self.red_x + 2, y - self.red_y + 2]
+        self.output[c, x, y] = self.finish(rows, c, x - self.red_x + 2, y - self.red_y + 2)
 
         def schedule_tiles(out, at, strip, vector):
             if split_columns:
@@ -239,19 +271,19 @@ class Demosaic(hl.Generator):
         """Float algorithms with intermediate stages, per pixel of the
         RGGB-shifted mosaic."""
         shifted = hl.Func("shifted")
-        shifted[x, y] = hl.cast(hl.Float(32), mirrored[x + self.red_x, y + self.red_y])
+        shifted[x, y] = self.staged_mosaic(mirrored, x + self.red_x, y + self.red_y)
         if self.algorithm == "mlri":
             # MLRI's eps constants are in 8-bit units squared: scaled by
             # (peak / 255)^2, as its oracle does.
-            rgb, stages = mlri(shifted, hl.Float(32), peak=float(2 ** sample.bits() - 1))
+            rgb, stages = mlri(shifted, hl.Float(32), peak=self.staged_peak(sample))
         else:
             rgb, stages = STAGED_ALGORITHMS[self.algorithm](shifted, hl.Float(32))
         # The final arithmetic is a stage of its own, computed the same way
         # whatever the output layout: the layouts then agree to the bit (float
         # code inlined into differently vectorized stores need not).
         result = hl.Func("result")
-        result[c, x, y] = hl.saturating_cast(sample, hl.round(rgb[c, x, y]))
-        self.output[c, x, y] = result[c, x - self.red_x, y - self.red_y]
+        result[c, x, y] = self.staged_result(sample, rgb[c, x, y])
+        self.output[c, x, y] = self.finish(result, c, x - self.red_x, y - self.red_y)
 
         def schedule_result(out, at, strip, vector):
             result.compute_at(out, at).hoist_storage(out, strip).bound(c, 0, 3).reorder_storage(x, c, y)
