@@ -131,3 +131,135 @@ pub const DEMOSAIC_MENON2007_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
     ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
 ];
+/// `develop_bilinear_u8_interleaved`: the arguments after `__user_context`, in the order of `develop_bilinear_u8_interleaved_argv`.
+pub const DEVELOP_BILINEAR_U8_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_bilinear_u8_any`: the arguments after `__user_context`, in the order of `develop_bilinear_u8_any_argv`.
+pub const DEVELOP_BILINEAR_U8_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_bilinear_u16_interleaved`: the arguments after `__user_context`, in the order of `develop_bilinear_u16_interleaved_argv`.
+pub const DEVELOP_BILINEAR_U16_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_bilinear_u16_any`: the arguments after `__user_context`, in the order of `develop_bilinear_u16_any_argv`.
+pub const DEVELOP_BILINEAR_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_malvar2004_u8_interleaved`: the arguments after `__user_context`, in the order of `develop_malvar2004_u8_interleaved_argv`.
+pub const DEVELOP_MALVAR2004_U8_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_malvar2004_u8_any`: the arguments after `__user_context`, in the order of `develop_malvar2004_u8_any_argv`.
+pub const DEVELOP_MALVAR2004_U8_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_malvar2004_u16_interleaved`: the arguments after `__user_context`, in the order of `develop_malvar2004_u16_interleaved_argv`.
+pub const DEVELOP_MALVAR2004_U16_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_malvar2004_u16_any`: the arguments after `__user_context`, in the order of `develop_malvar2004_u16_any_argv`.
+pub const DEVELOP_MALVAR2004_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_menon2007_u8_interleaved`: the arguments after `__user_context`, in the order of `develop_menon2007_u8_interleaved_argv`.
+pub const DEVELOP_MENON2007_U8_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_menon2007_u8_any`: the arguments after `__user_context`, in the order of `develop_menon2007_u8_any_argv`.
+pub const DEVELOP_MENON2007_U8_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_menon2007_u16_interleaved`: the arguments after `__user_context`, in the order of `develop_menon2007_u16_interleaved_argv`.
+pub const DEVELOP_MENON2007_U16_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_menon2007_u16_any`: the arguments after `__user_context`, in the order of `develop_menon2007_u16_any_argv`.
+pub const DEVELOP_MENON2007_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
