@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # valgrind memcheck over the test binaries of the -sys and safe crates (the slow
-# pure-Rust reference test excepted): no invalid access, no uninitialised use,
+# pure-Rust reference tests, demosaic_reference and develop_reference, excepted): no invalid access, no uninitialised use,
 # no definite leak, also in the child process the concurrency test starts.
 # valgrind's own reports go to log files, so the tests still see a clean stderr.
 # Twice: on Halide's thread pool, and with the `rayon` feature on rayon's.
@@ -17,7 +17,7 @@ import json, sys
 for line in sys.stdin:
     message = json.loads(line)
     executable = message.get("executable")
-    if message.get("profile", {}).get("test") and executable and "demosaic_reference" not in executable:
+    if message.get("profile", {}).get("test") and executable and "_reference-" not in executable:
         print(executable)')
 for binary in $binaries; do
   name=$(basename "$binary")${features:+-rayon}

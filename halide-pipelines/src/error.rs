@@ -107,6 +107,16 @@ macro_rules! halide_errors {
                 /// What the operation accepts, in words ("3", "at least 2", "equal to the input's 480").
                 expected: String,
             },
+            /// A non-buffer parameter is out of its domain (a white level not
+            /// above the black levels, a NaN gain, ...).
+            #[error("parameter `{parameter}`: {problem}")]
+            BadParameter {
+                /// The parameter, as its setter is named (`white_level`,
+                /// `white_balance[1]`, `color_matrix[2][0]`).
+                parameter: String,
+                /// What is wrong and what is expected, in words.
+                problem: String,
+            },
             /// The linked pipeline archive does not have the signature this crate
             /// was written for (a stale or mismatched archive).
             #[error("pipeline `{pipeline}` does not match this crate: {detail}")]

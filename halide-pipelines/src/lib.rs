@@ -80,3 +80,4 @@ pub use pipelines::add::add;
 pub use pipelines::demosaic::{
     CfaPattern, DemosaicAlgorithm, DemosaicSample, ParseCfaPatternError, demosaic, demosaic_to_array,
 };
+pub use pipelines::develop::{DevelopOutput, RawParams, Transfer, develop, develop_to_array};

@@ -159,7 +159,7 @@ impl DemosaicAlgorithm {
         DemosaicAlgorithm::Menon2007,
     ];
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             DemosaicAlgorithm::Bilinear => 0,
             DemosaicAlgorithm::Malvar2004 => 1,
@@ -171,7 +171,7 @@ impl DemosaicAlgorithm {
 /// The output layouts with a pipeline of their own (Halide knows the strides
 /// at compile time and writes whole vectors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OutputLayout {
+pub(crate) enum OutputLayout {
     /// Rows of RGB triples: channel stride 1, column stride 3.
     Interleaved = 0,
     /// Each channel a plane of dense rows: column stride 1.
@@ -181,7 +181,7 @@ enum OutputLayout {
 }
 
 impl OutputLayout {
-    fn of(strides: [isize; 3]) -> Self {
+    pub(crate) fn of(strides: [isize; 3]) -> Self {
         match strides {
             [_, 3, 1] => OutputLayout::Interleaved,
             [_, 1, _] => OutputLayout::Planar,
@@ -438,8 +438,25 @@ fn demosaic_buffers<T: DemosaicSample>(
     pattern: CfaPattern,
     algorithm: DemosaicAlgorithm,
 ) -> Result<(), Error> {
-    let [height, width] = input.shape();
-    let [out_height, out_width, channels] = output.shape();
+    check_frame_shapes(input.shape(), output.shape())?;
+    let (red_row, red_column) = pattern.red_position();
+    let pipeline = &T::pipelines()[algorithm.index()][OutputLayout::of(output.strides()) as usize];
+    ffi::call(
+        pipeline,
+        [
+            input.arg(),
+            Arg::I32(red_column as i32),
+            Arg::I32(red_row as i32),
+            output.arg(),
+        ],
+    )
+}
+
+/// The shapes every Bayer pipeline accepts: an input frame of at least 2×2
+/// and an `(H, W, 3)` output of the input's height and width.
+pub(crate) fn check_frame_shapes(input: [usize; 2], output: [usize; 3]) -> Result<(), Error> {
+    let [height, width] = input;
+    let [out_height, out_width, channels] = output;
     for (axis, extent) in [(0, height), (1, width)] {
         if extent < 2 {
             return Err(Error::BadShape {
@@ -468,17 +485,7 @@ fn demosaic_buffers<T: DemosaicSample>(
             expected: "3 (R, G, B)".into(),
         });
     }
-    let (red_row, red_column) = pattern.red_position();
-    let pipeline = &T::pipelines()[algorithm.index()][OutputLayout::of(output.strides()) as usize];
-    ffi::call(
-        pipeline,
-        [
-            input.arg(),
-            Arg::I32(red_column as i32),
-            Arg::I32(red_row as i32),
-            output.arg(),
-        ],
-    )
+    Ok(())
 }
 
 /// Demosaics `raw` (shape `(H, W)`: an array, a view or a [`Buffer`]) into a

@@ -4,6 +4,7 @@
 
 pub mod add;
 pub mod demosaic;
+pub mod develop;
 
 use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
