@@ -10,8 +10,9 @@
 //! A camera sensor records one colour per pixel, through a Bayer colour filter array; demosaicing
 //! interpolates the two missing colours. For a photo, this tool simulates the sensor (keeps one
 //! sample per pixel), demosaics with each algorithm and measures how close the result is to the
-//! original. For a camera raw file it demosaics the real sensor data. The library calls are in
-//! [`imaging::timed_demosaic`]: `demosaic_to_array` for a new array, `demosaic` into an existing one.
+//! original. For a camera raw file it develops the real sensor data to sRGB in one call. The library
+//! calls are in [`imaging::timed_demosaic`] (`demosaic_to_array` for a new array, `demosaic` into an
+//! existing one) and [`imaging::timed_develop`] (`develop_to_array`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -53,10 +54,10 @@ against the original (8-bit, all 3 channels, a 10-pixel border left out). Timing
   comparison.png    the most detailed 80x80 crop, enlarged 4x: original | each algorithm, left to right
 
 Camera raw files (DNG, CR2, NEF, ARW, ORF, RW2, PEF, ...: whatever rawloader decodes; 2x2 Bayer
-sensors only, no X-Trans): black level subtracted, scaled to 16 bits, demosaiced in u16, white-
-balanced with the camera's as-shot coefficients, clipped, sRGB transfer curve, written as
-DIR/<name>.png (8-bit). Colours are camera RGB with white balance, not colour-managed (no colour
-matrix is applied), so they are plausible but not accurate.
+sensors only, no X-Trans): developed by one `develop` call per algorithm, from rawloader's own
+buffer: the file's black and white levels, the camera's as-shot white balance, the demosaic, the
+camera-to-sRGB matrix from the file's colour data (white-balanced camera RGB when the camera has
+none), the sRGB curve, 8-bit output, written as DIR/<name>.png. No pixel is touched in Rust.
 
 Without INPUT, the built-in photo is used: \"Chelsea the cat\" by Stéfan van der Walt, released
 under CC0, from scikit-image's sample data.";

@@ -5,7 +5,10 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic, demosaic_to_array};
+use halide_pipelines::{
+    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, RawParams, demosaic, demosaic_to_array,
+    develop_to_array,
+};
 use image::{ExtendedColorType, ImageFormat};
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, s};
 
@@ -75,6 +78,19 @@ pub fn timed_demosaic<T: DemosaicSample>(
         }
     }
     Ok((rgb, best))
+}
+
+/// Develops `raw` to 8-bit sRGB with `params` in one call, and times it.
+pub fn timed_develop(
+    raw: ArrayView2<'_, u16>,
+    pattern: CfaPattern,
+    algorithm: DemosaicAlgorithm,
+    params: &RawParams,
+) -> Result<(Array3<u8>, Duration), String> {
+    let start = Instant::now();
+    let rgb = develop_to_array::<u8>(raw, pattern, algorithm, params)
+        .map_err(|e| format!("developing with {} failed: {e}", algorithm_name(algorithm)))?;
+    Ok((rgb, start.elapsed()))
 }
 
 /// Megapixels per second for a frame of `pixels` processed in `time`.

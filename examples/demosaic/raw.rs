@@ -1,11 +1,13 @@
-//! Camera raw files: real sensor data read with rawloader, demosaiced in 16 bits, white-balanced and
-//! written as an 8-bit sRGB PNG. Colours stay camera RGB: no colour matrix is applied.
+//! Camera raw files: real sensor data read with rawloader and developed by one `develop` call per
+//! algorithm (black and white levels, white balance, demosaic, camera-to-sRGB matrix, sRGB curve,
+//! 8-bit output), written as PNG. The sensor data goes to the pipeline as a view of rawloader's own
+//! buffer: no pixel is touched in Rust.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use halide_pipelines::CfaPattern;
-use ndarray::{Array2, Array3, ArrayView3, Axis, Zip};
+use halide_pipelines::{CfaPattern, RawParams, Transfer};
+use ndarray::{ArrayView2, ArrayView3, Axis, s};
 use rawloader::{CFA, Orientation, RawImage, RawImageData};
 
 use crate::imaging::{self, CROP};
@@ -102,14 +104,6 @@ pub fn tile_levels(
     Ok(tile)
 }
 
-/// Subtracts `black` and scales so that `white` becomes 65535 (rounded, clipped to 0..=65535).
-pub fn scale_to_16_bits(value: u16, black: u16, white: u16) -> u16 {
-    let range = u32::from(white.saturating_sub(black)).max(1);
-    let value = u32::from(value.saturating_sub(black)).min(range);
-    // At most 65535 * 65535 + 32767: fits u32, and the quotient fits u16.
-    ((value * 65535 + range / 2) / range) as u16
-}
-
 /// The camera's white balance multipliers for R, G, B, relative to green. Missing (NaN) or
 /// meaningless (zero, negative, infinite) coefficients count as 1.
 pub fn white_balance(coefficients: [f32; 4]) -> [f32; 3] {
@@ -118,31 +112,59 @@ pub fn white_balance(coefficients: [f32; 4]) -> [f32; 3] {
     [r / g, 1.0, b / g]
 }
 
-/// The sRGB transfer curve (IEC 61966-2-1): linear light in 0..=1 to the encoded value in 0..=1.
-pub fn srgb_encode(linear: f32) -> f32 {
-    let linear = linear.clamp(0.0, 1.0);
-    if linear <= 0.003_130_8 {
-        12.92 * linear
-    } else {
-        1.055 * linear.powf(1.0 / 2.4) - 0.055
+/// Linear sRGB (D65) from CIE XYZ, IEC 61966-2-1.
+const XYZ_TO_SRGB: [[f64; 3]; 3] = [
+    [3.2404542, -1.5371385, -0.4985314],
+    [-0.9692660, 1.8760108, 0.0415560],
+    [0.0556434, -0.2040259, 1.0572252],
+];
+
+/// Linear sRGB from white-balanced camera RGB, from the file's XYZ-to-camera matrix (`xyz_to_cam`,
+/// rows R, G, B, E): `XYZ_TO_SRGB · cam_to_xyz`, each row scaled to sum to 1 so that a white-balanced
+/// grey stays grey (as dcraw and darktable do). `None` when the camera has no matrix (all zero) or
+/// it cannot be inverted.
+pub fn camera_to_srgb(xyz_to_cam: [[f32; 3]; 4]) -> Option<[[f32; 3]; 3]> {
+    let m: [[f64; 3]; 3] = [0, 1, 2].map(|row| xyz_to_cam[row].map(f64::from));
+    let determinant = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    if !determinant.is_finite() || determinant.abs() < 1e-12 {
+        return None;
     }
+    // cam_to_xyz = inverse(xyz_to_cam): the adjugate over the determinant.
+    let cofactor = |r: usize, c: usize| {
+        let (r1, r2) = ((r + 1) % 3, (r + 2) % 3);
+        let (c1, c2) = ((c + 1) % 3, (c + 2) % 3);
+        m[r1][c1] * m[r2][c2] - m[r1][c2] * m[r2][c1]
+    };
+    let cam_to_xyz: [[f64; 3]; 3] = [0, 1, 2].map(|r| [0, 1, 2].map(|c| cofactor(c, r) / determinant));
+    let mut matrix = [[0.0f32; 3]; 3];
+    for (row, out) in matrix.iter_mut().enumerate() {
+        let unscaled: [f64; 3] = [0, 1, 2].map(|c| (0..3).map(|k| XYZ_TO_SRGB[row][k] * cam_to_xyz[k][c]).sum());
+        let sum: f64 = unscaled.iter().sum();
+        if !sum.is_finite() || sum.abs() < 1e-9 {
+            return None;
+        }
+        *out = unscaled.map(|v| (v / sum) as f32);
+    }
+    Some(matrix)
 }
 
-/// `srgb_encode` as a table from 16-bit linear values to 8-bit sRGB values.
-pub fn srgb_table() -> Vec<u8> {
-    (0..=u16::MAX)
-        .map(|v| (srgb_encode(f32::from(v) / 65535.0) * 255.0).round() as u8)
-        .collect()
-}
-
-/// White balance, clipping and the sRGB curve: linear 16-bit camera RGB to 8-bit sRGB-encoded RGB.
-pub fn develop(rgb: ArrayView3<'_, u16>, white_balance: [f32; 3], table: &[u8]) -> Array3<u8> {
-    let mut out = Array3::<u8>::zeros(rgb.dim());
-    Zip::indexed(&mut out).and(&rgb).for_each(|(_, _, c), out, &v| {
-        let balanced = (f32::from(v) * white_balance[c] + 0.5).min(65535.0) as u16;
-        *out = table.get(usize::from(balanced)).copied().unwrap_or(u8::MAX);
-    });
-    out
+/// The development parameters of a frame cropped at (`top`, `left`): per-site black levels in the
+/// frame's raster order, one white level (the lowest of the tile's: every site clips at or before
+/// its own), the camera's white balance and colour matrix, and the sRGB curve.
+pub fn raw_params(levels: &[[Levels; 2]; 2], wb_coeffs: [f32; 4], xyz_to_cam: [[f32; 3]; 4]) -> RawParams {
+    let sites = [levels[0][0], levels[0][1], levels[1][0], levels[1][1]];
+    let white = sites.iter().map(|levels| levels.white).min().unwrap_or(u16::MAX);
+    let params = RawParams::new()
+        .black_levels(sites.map(|levels| levels.black))
+        .white_level(white)
+        .white_balance(white_balance(wb_coeffs))
+        .transfer(Transfer::Srgb);
+    match camera_to_srgb(xyz_to_cam) {
+        Some(matrix) => params.color_matrix(matrix),
+        None => params,
+    }
 }
 
 /// `rgb` turned as the file's orientation tag says (a view: nothing is copied).
@@ -214,7 +236,7 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
     let pattern = pattern_at(&image.cfa, frame.top, frame.left).map_err(|e| format!("{name}: {e}"))?;
     let levels = tile_levels(&image.cfa, frame.top, frame.left, image.blacklevels, image.whitelevels)
         .map_err(|e| format!("{name}: {e}"))?;
-    let balance = white_balance(image.wb_coeffs);
+    let params = raw_params(&levels, image.wb_coeffs, image.xyz_to_cam);
 
     say!(
         "sensor: {}x{}, usable {}x{} from (x, y) = ({}, {}); CFA {} there (the file's own pattern)",
@@ -226,22 +248,31 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
         frame.top,
         pattern
     );
-    let [r, g, b, _] = [0, 1, 2, 3].map(|colour| (image.blacklevels[colour], image.whitelevels[colour]));
+    let black = params.get_black_levels();
     say!(
-        "levels (R, G, B): black {} {} {}, white {} {} {}; scaled to 0..65535",
-        r.0,
-        g.0,
-        b.0,
-        r.1,
-        g.1,
-        b.1
+        "levels: black {} {} / {} {} (the 2x2 sites, row by row), white {}",
+        black[0],
+        black[1],
+        black[2],
+        black[3],
+        params.get_white_level()
     );
+    let balance = params.get_white_balance();
     say!(
         "white balance (R, G, B): {:.3} {:.3} {:.3} (camera's as-shot, relative to green)",
         balance[0],
         balance[1],
         balance[2]
     );
+    match params.get_color_matrix() {
+        Some(matrix) => say!(
+            "colour: camera RGB to linear sRGB [{}], then the sRGB curve",
+            matrix
+                .map(|row| format!("{:.3} {:.3} {:.3}", row[0], row[1], row[2]))
+                .join("; ")
+        ),
+        None => say!("colour: the camera has no colour matrix: white-balanced camera RGB, then the sRGB curve"),
+    }
     if !matches!(image.orientation, Orientation::Normal | Orientation::Unknown) {
         say!("orientation: {:?} (applied to the output)", image.orientation);
     }
@@ -252,33 +283,31 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
         );
     }
 
-    let raw = Array2::from_shape_fn((frame.height, frame.width), |(y, x)| {
-        let Levels { black, white } = levels[y % 2][x % 2];
-        let sample = samples
-            .get((frame.top + y) * image.width + frame.left + x)
-            .copied()
-            .unwrap_or(0);
-        scale_to_16_bits(sample, black, white)
-    });
+    // rawloader's buffer as it is, the usable area a strided view of it: nothing is copied.
+    let sensor =
+        ArrayView2::from_shape((image.height, image.width), samples.as_slice()).map_err(|e| format!("{name}: {e}"))?;
+    let raw = sensor.slice(s![
+        frame.top..frame.top + frame.height,
+        frame.left..frame.left + frame.width
+    ]);
     let algorithms = cli.algorithms(crate::AlgorithmArg::Menon2007);
     let pixels = frame.width * frame.height;
-    let table = srgb_table();
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let stem = if stem.is_empty() { "raw".to_string() } else { stem };
 
-    // Start Halide's thread pool on a tiny frame first, so that the timings are of the demosaicing alone.
-    let warm_up = Array2::<u16>::zeros((16, 16));
+    // Start Halide's thread pool on a tiny frame first, so that the timings are of the development alone.
+    let warm_up = ndarray::Array2::<u16>::zeros((16, 16));
     for &algorithm in &algorithms {
-        imaging::timed_demosaic(warm_up.view(), pattern, algorithm, 0)?;
+        imaging::timed_develop(warm_up.view(), pattern, algorithm, &params)?;
     }
     say!("\n{}", table_row(&["algorithm", "time (ms)", "MP/s"]));
     let mut developed = Vec::new();
     let mut written = String::new();
     for &algorithm in &algorithms {
-        let (rgb, time) = imaging::timed_demosaic(raw.view(), pattern, algorithm, 0)?;
+        let (srgb, time) = imaging::timed_develop(raw, pattern, algorithm, &params)?;
         let algorithm_name = imaging::algorithm_name(algorithm);
         say!(
             "{}",
@@ -293,19 +322,19 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
         } else {
             format!("{stem}-{algorithm_name}.png")
         };
-        let srgb = develop(rgb.view(), balance, &table);
-        drop(rgb);
         let view = oriented(srgb.view(), image.orientation);
         imaging::write_png(&cli.output.join(&file), view)?;
         let (height, width, _) = view.dim();
-        let _ = writeln!(
-            written,
-            "  {file:<24} {width}x{height}, 8-bit sRGB: white-balanced camera RGB, not colour-managed"
-        );
+        let colour = if params.get_color_matrix().is_some() {
+            "sRGB through the camera's colour matrix"
+        } else {
+            "white-balanced camera RGB, not colour-managed"
+        };
+        let _ = writeln!(written, "  {file:<24} {width}x{height}, 8-bit sRGB: {colour}");
         developed.push(srgb);
     }
     say!(
-        "\ntime: one call each, on the 16-bit frame; threads: {}.",
+        "\ntime: one `develop` call each (levels to sRGB, 8-bit output); threads: {}.",
         cli.threads_description()
     );
     if developed.len() > 1 {
@@ -339,7 +368,7 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{Array3, array};
 
     #[test]
     fn crops_give_the_usable_frame() {
@@ -407,15 +436,36 @@ mod tests {
     }
 
     #[test]
-    fn black_to_zero_and_white_to_full_scale() {
-        assert_eq!(scale_to_16_bits(0, 512, 16383), 0);
-        assert_eq!(scale_to_16_bits(512, 512, 16383), 0);
-        assert_eq!(scale_to_16_bits(16383, 512, 16383), 65535);
-        assert_eq!(scale_to_16_bits(16000, 512, 4095), 65535); // above white: clipped
-        assert_eq!(scale_to_16_bits(2048, 0, 4096), 32768);
-        assert_eq!(scale_to_16_bits(1, 0, 2), 32768);
-        assert_eq!(scale_to_16_bits(u16::MAX, 0, u16::MAX), u16::MAX);
-        assert_eq!(scale_to_16_bits(7, 9, 9), 0); // no range: never divides by zero
+    fn the_camera_matrix_keeps_grey_grey_and_inverts_the_files_matrix() {
+        // A camera that records linear sRGB: its XYZ-to-camera matrix is XYZ_TO_SRGB, and camera to
+        // sRGB is the identity.
+        let xyz_to_cam = [XYZ_TO_SRGB[0], XYZ_TO_SRGB[1], XYZ_TO_SRGB[2], [0.0; 3]].map(|row| row.map(|v| v as f32));
+        let identity = camera_to_srgb(xyz_to_cam).unwrap();
+        for (i, row) in identity.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                assert!((v - f32::from(u8::from(i == j))).abs() < 1e-5, "{identity:?}");
+            }
+        }
+        // A real camera's matrix (rawloader's for a Canon EOS 5D Mark II, scaled by 10000).
+        let canon = [
+            [4716.0, 603.0, -830.0],
+            [-7798.0, 15474.0, 2480.0],
+            [-1496.0, 1937.0, 6651.0],
+            [0.0; 3],
+        ]
+        .map(|row| row.map(|v: f32| v / 10000.0));
+        let matrix = camera_to_srgb(canon).unwrap();
+        for row in matrix {
+            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        }
+        // The diagonal dominates, as for every camera: red stays mostly red, and so on.
+        for (i, row) in matrix.iter().enumerate() {
+            assert!(
+                row[i] > 1.0 && row.iter().enumerate().all(|(j, &v)| j == i || v < 0.5),
+                "{matrix:?}"
+            );
+        }
+        assert_eq!(camera_to_srgb([[0.0; 3]; 4]), None);
     }
 
     #[test]
@@ -423,29 +473,6 @@ mod tests {
         assert_eq!(white_balance([2048.0, 1024.0, 1536.0, f32::NAN]), [2.0, 1.0, 1.5]);
         assert_eq!(white_balance([f32::NAN; 4]), [1.0, 1.0, 1.0]);
         assert_eq!(white_balance([2.0, f32::NAN, 0.0, 1.0]), [2.0, 1.0, 1.0]);
-    }
-
-    #[test]
-    fn the_srgb_curve() {
-        assert_eq!(srgb_encode(0.0), 0.0);
-        assert!((srgb_encode(1.0) - 1.0).abs() < 1e-6);
-        assert!((srgb_encode(0.18) - 0.4614).abs() < 1e-3); // mid grey
-        assert!((srgb_encode(0.002) - 0.02584).abs() < 1e-5); // the linear toe
-        let (below, above) = (srgb_encode(0.003_130_8), srgb_encode(0.003_130_9));
-        assert!((above - below).abs() < 1e-5, "continuous where the pieces meet");
-        assert_eq!(srgb_encode(-1.0), 0.0);
-        assert!((srgb_encode(2.0) - 1.0).abs() < 1e-6);
-        let table = srgb_table();
-        assert_eq!((table.len(), table[0], table[65535]), (65536, 0, 255));
-        assert_eq!(table[32768], 188);
-        assert!(table.windows(2).all(|w| w[0] <= w[1]));
-    }
-
-    #[test]
-    fn develop_balances_and_clips() {
-        let rgb = array![[[0u16, 0, 0], [65535, 65535, 65535], [20000, 40000, 30000]]];
-        let out = develop(rgb.view(), [2.0, 1.0, 0.5], &srgb_table());
-        assert_eq!(out, array![[[0u8, 0, 0], [255, 255, 188], [205, 205, 132]]]);
     }
 
     #[test]

@@ -1,0 +1,122 @@
+//! Raw development throughput on a 12-megapixel (4000x3000) RGGB frame of
+//! 12-bit samples (black level 64, white 4095): for each algorithm, the plain
+//! 16-bit demosaic of the same frame (the yardstick: `develop` is meant to cost
+//! at most 1.3 times it) and `develop` to 8-bit sRGB and to 16-bit linear, with
+//! white balance and a colour matrix, interleaved output, all threads.
+//!
+//! Peers in the same group: imagepipe's whole pipeline (Rust, the crate that
+//! rawloader's author wrote to develop its output) from an already-decoded
+//! image, 8-bit sRGB output. rawpy/LibRaw's `postprocess` is timed by
+//! `benches/python_peers.py --develop`.
+//!
+//! `cargo bench --bench develop` (criterion reports Melem/s = MP/s).
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, RawParams, Transfer, demosaic, develop};
+use ndarray::{Array2, Array3};
+
+mod common;
+use common::{Floor, HEIGHT, WIDTH, print_machine};
+
+const BLACK: u16 = 64;
+const WHITE: u16 = 4095;
+const GAINS: [f32; 3] = [2.1, 1.0, 1.6];
+/// A typical camera-to-sRGB matrix (rows sum to 1).
+const MATRIX: [[f32; 3]; 3] = [[1.7, -0.5, -0.2], [-0.25, 1.45, -0.2], [0.05, -0.6, 1.55]];
+
+/// The 12 MP test frame of `common`, as 12-bit samples above the black level.
+fn raw_frame() -> Array2<u16> {
+    common::frame::<u16>().mapv(|v| BLACK + v * 16)
+}
+
+/// imagepipe's input: a rawloader image of the same frame, 12-bit RGGB, as
+/// rawloader would decode it from a file.
+fn rawloader_image(raw: &Array2<u16>) -> rawloader::RawImage {
+    rawloader::RawImage {
+        make: "bench".into(),
+        model: "12-bit RGGB".into(),
+        clean_make: "bench".into(),
+        clean_model: "12-bit RGGB".into(),
+        width: WIDTH,
+        height: HEIGHT,
+        cpp: 1,
+        wb_coeffs: [GAINS[0], GAINS[1], GAINS[2], f32::NAN],
+        whitelevels: [WHITE; 4],
+        blacklevels: [BLACK; 4],
+        // Canon EOS 5D Mark II's XYZ-to-camera matrix (rawloader's camera data).
+        xyz_to_cam: [
+            [0.4716, 0.0603, -0.0830],
+            [-0.7798, 1.5474, 0.2480],
+            [-0.1496, 0.1937, 0.6651],
+            [0.0; 3],
+        ],
+        cfa: rawloader::CFA::new("RGGB"),
+        crops: [0; 4],
+        blackareas: Vec::new(),
+        orientation: rawloader::Orientation::Normal,
+        data: rawloader::RawImageData::Integer(raw.iter().copied().collect()),
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    print_machine();
+    let raw = raw_frame();
+    let mut rgb16 = Array3::<u16>::zeros((HEIGHT, WIDTH, 3));
+    let mut rgb8 = Array3::<u8>::zeros((HEIGHT, WIDTH, 3));
+    let srgb = RawParams::new()
+        .black_levels([BLACK; 4])
+        .white_level(WHITE)
+        .white_balance(GAINS)
+        .color_matrix(MATRIX)
+        .transfer(Transfer::Srgb);
+    let linear = srgb.transfer(Transfer::Linear);
+
+    let mut group = c.benchmark_group("develop 12MP 12-bit");
+    group.throughput(Throughput::Elements((HEIGHT * WIDTH) as u64));
+    group.sample_size(10);
+    // The memory floor of the plain 16-bit demosaic (read the mosaic, write
+    // three u16 per pixel), for the "x floor" column of benches/table.py.
+    let floor = Floor::calibrate(&raw, &mut rgb16);
+    group.bench_function("memory floor u16 (all threads)", |b| {
+        b.iter(|| floor.run(black_box(&raw), &mut rgb16))
+    });
+    let input = Buffer::try_from(raw.view()).unwrap();
+    for algorithm in DemosaicAlgorithm::ALL {
+        let mut output16 = BufferMut::try_from(rgb16.view_mut()).unwrap();
+        group.bench_function(
+            BenchmarkId::new(format!("{algorithm:?} demosaic u16 (plain)"), "all threads"),
+            |b| b.iter(|| demosaic(&input, &mut output16, CfaPattern::Rggb, algorithm).unwrap()),
+        );
+        let mut output8 = BufferMut::try_from(rgb8.view_mut()).unwrap();
+        group.bench_function(
+            BenchmarkId::new(format!("{algorithm:?} develop u8 sRGB"), "all threads"),
+            |b| b.iter(|| develop(&input, &mut output8, CfaPattern::Rggb, algorithm, &srgb).unwrap()),
+        );
+        group.bench_function(
+            BenchmarkId::new(format!("{algorithm:?} develop u16 linear"), "all threads"),
+            |b| b.iter(|| develop(&input, &mut output16, CfaPattern::Rggb, algorithm, &linear).unwrap()),
+        );
+    }
+
+    // imagepipe: decode excluded (the RawImage is built once, here); each
+    // iteration runs its whole default pipeline to 8-bit sRGB on all threads.
+    let image = rawloader_image(&raw);
+    group.bench_function(
+        BenchmarkId::new("peer imagepipe default pipeline u8 sRGB", "all threads"),
+        |b| {
+            b.iter(|| {
+                let mut pipeline =
+                    imagepipe::Pipeline::new_from_source(imagepipe::ImageSource::Raw(black_box(image.clone())))
+                        .expect("imagepipe accepts the frame");
+                pipeline.globals.settings.use_fastpath = false;
+                pipeline.output_8bit(None).expect("imagepipe develops the frame")
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(develop_benches, benches);
+criterion_main!(develop_benches);
