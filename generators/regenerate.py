@@ -105,6 +105,7 @@ def expand_matrix(entry: dict) -> list[dict]:
             "generator_file": entry["generator_file"],
             "generator": entry["generator"],
             "params": {key: value.format(**combo) for key, value in entry["params"].items()},
+            "features": entry.get("features", []),
         }
         for combo in combos
     ]
@@ -156,6 +157,9 @@ def generate_pipeline(pipeline: dict, target: str, out_dir: Path, function_info:
     `write_signatures`; never shipped, bindgen cannot read it)."""
     params = [f"{key}={value}" for key, value in sorted(pipeline["params"].items())]
     name = pipeline["function"]
+    # A pipeline's own target features (`features` in the manifest), on every entry of the list.
+    if pipeline.get("features"):
+        target = ",".join("-".join([entry, *pipeline["features"]]) for entry in target.split(","))
     emit = "c_header,static_library" + (",function_info_header" if function_info else "")
     run(
         [sys.executable, str(HERE / pipeline["generator_file"]), "-g", pipeline["generator"],
