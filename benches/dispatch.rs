@@ -26,8 +26,8 @@ use std::sync::Mutex;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use halide_pipelines::{
-    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, ParallelPool, demosaic, demosaic_to_array,
-    set_thread_pool,
+    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, DevelopOutput, ParallelPool, RawParams, Transfer,
+    demosaic, demosaic_to_array, develop, set_thread_pool,
 };
 use halide_pipelines_sys::halide_runtime_sys::{
     halide_default_can_use_target_features, halide_set_custom_can_use_target_features, halide_target_feature_avx,
@@ -189,7 +189,58 @@ fn fingerprints() -> BTreeMap<String, u64> {
     let mut found = BTreeMap::new();
     fingerprint_sample::<u8>("u8", |v| v as u8, &mut found);
     fingerprint_sample::<u16>("u16", |v| v as u16, &mut found);
+    fingerprint_develop::<u8>("u8", &mut found);
+    fingerprint_develop::<u16>("u16", &mut found);
     found
+}
+
+/// `develop` (float arithmetic, polynomial sRGB curve) on 12-bit frames with
+/// samples above white and below black, every algorithm, pattern and transfer,
+/// interleaved and transposed output, with a colour matrix.
+fn fingerprint_develop<T: DevelopOutput + Hash>(output_type: &str, found: &mut BTreeMap<String, u64>) {
+    for (height, width) in [(7, 5), (37, 301)] {
+        let mut state = 0x1234_5678u32;
+        let raw = ndarray::Array2::from_shape_simple_fn((height, width), || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            ((state >> 8) % 4400) as u16
+        });
+        for algorithm in DemosaicAlgorithm::ALL {
+            for pattern in CfaPattern::ALL {
+                for transfer in [Transfer::Linear, Transfer::Srgb] {
+                    let params = RawParams::new()
+                        .black_levels([64, 60, 66, 62])
+                        .white_level(4095)
+                        .white_balance([2.1, 1.0, 1.6])
+                        .color_matrix([[1.7, -0.5, -0.2], [-0.25, 1.45, -0.2], [0.05, -0.6, 1.55]])
+                        .transfer(transfer);
+                    for (layout, axes, storage_shape) in [
+                        ("interleaved", [0, 1, 2], (height, width, 3)),
+                        ("transposed", [1, 0, 2], (width, height, 3)),
+                    ] {
+                        let mut storage = Array3::<T>::from_elem(storage_shape, T::default());
+                        develop(
+                            &raw,
+                            &mut storage.view_mut().permuted_axes(axes),
+                            pattern,
+                            algorithm,
+                            &params,
+                        )
+                        .unwrap();
+                        let mut hasher = DefaultHasher::new();
+                        storage
+                            .view()
+                            .permuted_axes(axes)
+                            .iter()
+                            .for_each(|value| value.hash(&mut hasher));
+                        let case = format!(
+                            "develop {algorithm:?} to {output_type} {transfer:?} {pattern:?} {layout} {height}x{width}"
+                        );
+                        found.insert(case, hasher.finish());
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn fingerprint_sample<T: DemosaicSample + Hash>(
