@@ -6,8 +6,13 @@
 //!
 //! Peers in the same group: imagepipe's whole pipeline (Rust, the crate that
 //! rawloader's author wrote to develop its output) from an already-decoded
-//! image, 8-bit sRGB output. rawpy/LibRaw's `postprocess` is timed by
-//! `benches/python_peers.py --develop`.
+//! image, 8-bit sRGB output.
+//!
+//! With `HALIDE_PIPELINES_BENCH_RAW=FILE` (a camera raw file rawloader reads,
+//! such as the one `.ci/raw-file.sh` fetches), a second group times `develop`
+//! to 8-bit sRGB and imagepipe on that file's decoded sensor data (its levels
+//! and white balance; decode excluded), and `benches/raw_peers.py FILE` times
+//! rawpy/LibRaw's `postprocess` on the same file with matching options.
 //!
 //! `cargo bench --bench develop` (criterion reports Melem/s = MP/s).
 
@@ -110,8 +115,60 @@ fn benches(c: &mut Criterion) {
                 let mut pipeline =
                     imagepipe::Pipeline::new_from_source(imagepipe::ImageSource::Raw(black_box(image.clone())))
                         .expect("imagepipe accepts the frame");
-                pipeline.globals.settings.use_fastpath = false;
                 pipeline.output_8bit(None).expect("imagepipe develops the frame")
+            })
+        },
+    );
+    group.finish();
+
+    if let Some(path) = std::env::var_os("HALIDE_PIPELINES_BENCH_RAW") {
+        bench_file(c, std::path::Path::new(&path));
+    }
+}
+
+/// `develop` and imagepipe on a real raw file's sensor data (2x2 Bayer, integer samples).
+fn bench_file(c: &mut Criterion, path: &std::path::Path) {
+    let image = rawloader::decode_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rawloader::RawImageData::Integer(samples) = &image.data else {
+        panic!("{}: not integer samples", path.display());
+    };
+    let name = format!("develop {}", path.file_name().unwrap_or_default().to_string_lossy());
+    let raw =
+        ndarray::ArrayView2::from_shape((image.height, image.width), samples.as_slice()).expect("one sample per pixel");
+    let tile: String = [(0, 0), (0, 1), (1, 0), (1, 1)]
+        .iter()
+        .map(|&(r, col)| ['R', 'G', 'B', 'E'][image.cfa.color_at(r, col).min(3)])
+        .collect();
+    let pattern: CfaPattern = tile.parse().expect("a 2x2 Bayer pattern");
+    let site_black =
+        [(0, 0), (0, 1), (1, 0), (1, 1)].map(|(r, col)| image.blacklevels[image.cfa.color_at(r, col).min(3)]);
+    let [r, g, b, _] = image.wb_coeffs;
+    let params = RawParams::new()
+        .black_levels(site_black)
+        .white_level(*image.whitelevels.iter().min().unwrap())
+        .white_balance([r / g, 1.0, b / g])
+        .color_matrix(MATRIX)
+        .transfer(Transfer::Srgb);
+    let mut rgb8 = Array3::<u8>::zeros((image.height, image.width, 3));
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements((image.height * image.width) as u64));
+    group.sample_size(10);
+    let input = Buffer::try_from(raw).unwrap();
+    for algorithm in DemosaicAlgorithm::ALL {
+        let mut output8 = BufferMut::try_from(rgb8.view_mut()).unwrap();
+        group.bench_function(
+            BenchmarkId::new(format!("{algorithm:?} develop u8 sRGB"), "all threads"),
+            |bencher| bencher.iter(|| develop(&input, &mut output8, pattern, algorithm, &params).unwrap()),
+        );
+    }
+    group.bench_function(
+        BenchmarkId::new("peer imagepipe default pipeline u8 sRGB", "all threads"),
+        |bencher| {
+            bencher.iter(|| {
+                let mut pipeline =
+                    imagepipe::Pipeline::new_from_source(imagepipe::ImageSource::Raw(black_box(image.clone())))
+                        .expect("imagepipe accepts the file");
+                pipeline.output_8bit(None).expect("imagepipe develops the file")
             })
         },
     );
