@@ -34,6 +34,11 @@ cat >> "$project/Cargo.toml" <<TOML
 halide-runtime-sys = { path = "$runtime_sys" }
 halide-pipelines-sys = { path = "$pipelines_sys" }
 TOML
+# The per-target crates of archives, every target's (Cargo.lock covers them all).
+for prebuilt in "$unpacked"/halide-pipelines-prebuilt-*; do
+  name=$(basename "$prebuilt" | sed -E 's/-[0-9]+\.[0-9]+\.[0-9]+.*$//')
+  echo "$name = { path = \"$prebuilt\" }" >> "$project/Cargo.toml"
+done
 grep -q "$build" "$project/Cargo.toml" || { echo "FAIL: could not point the example at the packaged halide-build"; exit 1; }
 
 # Every Python run appends to a log: the second build must not add a line.

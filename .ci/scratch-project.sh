@@ -23,6 +23,11 @@ ndarray = "0.17"
 halide-runtime-sys = { path = "$runtime_sys" }
 halide-pipelines-sys = { path = "$pipelines_sys" }
 TOML
+# The per-target crates of archives, every target's (Cargo.lock covers them all).
+for prebuilt in "$unpacked"/halide-pipelines-prebuilt-*; do
+  name=$(basename "$prebuilt" | sed -E 's/-[0-9]+\.[0-9]+\.[0-9]+.*$//')
+  echo "$name = { path = \"$prebuilt\" }" >> "$project/Cargo.toml"
+done
 cat > "$project/src/main.rs" <<'RUST'
 use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, add, demosaic};
 

@@ -4,15 +4,15 @@
 //! at most 1.3 times it) and `develop` to 8-bit sRGB and to 16-bit linear, with
 //! white balance and a colour matrix, interleaved output, all threads.
 //!
-//! Peers in the same group: imagepipe's whole pipeline (Rust, the crate that
-//! rawloader's author wrote to develop its output) from an already-decoded
-//! image, 8-bit sRGB output.
-//!
 //! With `HALIDE_PIPELINES_BENCH_RAW=FILE` (a camera raw file rawloader reads,
 //! such as the one `.ci/raw-file.sh` fetches), a second group times `develop`
-//! to 8-bit sRGB and imagepipe on that file's decoded sensor data (its levels
-//! and white balance; decode excluded), and `benches/raw_peers.py FILE` times
-//! rawpy/LibRaw's `postprocess` on the same file with matching options.
+//! to 8-bit sRGB on that file's decoded sensor data (its levels and white
+//! balance; decode excluded).
+//!
+//! Peers, run right after on the same frame and file: imagepipe's whole
+//! pipeline (Rust; `benches/imagepipe-peer`, a crate of its own outside the
+//! workspace, because imagepipe is LGPL-3.0 and brings every codec of the
+//! `image` crate) and rawpy/LibRaw's `postprocess` (`benches/raw_peers.py FILE`).
 //!
 //! `cargo bench --bench develop` (criterion reports Melem/s = MP/s).
 
@@ -34,35 +34,6 @@ const MATRIX: [[f32; 3]; 3] = [[1.7, -0.5, -0.2], [-0.25, 1.45, -0.2], [0.05, -0
 /// The 12 MP test frame of `common`, as 12-bit samples above the black level.
 fn raw_frame() -> Array2<u16> {
     common::frame::<u16>().mapv(|v| BLACK + v * 16)
-}
-
-/// imagepipe's input: a rawloader image of the same frame, 12-bit RGGB, as
-/// rawloader would decode it from a file.
-fn rawloader_image(raw: &Array2<u16>) -> rawloader::RawImage {
-    rawloader::RawImage {
-        make: "bench".into(),
-        model: "12-bit RGGB".into(),
-        clean_make: "bench".into(),
-        clean_model: "12-bit RGGB".into(),
-        width: WIDTH,
-        height: HEIGHT,
-        cpp: 1,
-        wb_coeffs: [GAINS[0], GAINS[1], GAINS[2], f32::NAN],
-        whitelevels: [WHITE; 4],
-        blacklevels: [BLACK; 4],
-        // Canon EOS 5D Mark II's XYZ-to-camera matrix (rawloader's camera data).
-        xyz_to_cam: [
-            [0.4716, 0.0603, -0.0830],
-            [-0.7798, 1.5474, 0.2480],
-            [-0.1496, 0.1937, 0.6651],
-            [0.0; 3],
-        ],
-        cfa: rawloader::CFA::new("RGGB"),
-        crops: [0; 4],
-        blackareas: Vec::new(),
-        orientation: rawloader::Orientation::Normal,
-        data: rawloader::RawImageData::Integer(raw.iter().copied().collect()),
-    }
 }
 
 fn benches(c: &mut Criterion) {
@@ -105,20 +76,6 @@ fn benches(c: &mut Criterion) {
         );
     }
 
-    // imagepipe: decode excluded (the RawImage is built once, here); each
-    // iteration runs its whole default pipeline to 8-bit sRGB on all threads.
-    let image = rawloader_image(&raw);
-    group.bench_function(
-        BenchmarkId::new("peer imagepipe default pipeline u8 sRGB", "all threads"),
-        |b| {
-            b.iter(|| {
-                let mut pipeline =
-                    imagepipe::Pipeline::new_from_source(imagepipe::ImageSource::Raw(black_box(image.clone())))
-                        .expect("imagepipe accepts the frame");
-                pipeline.output_8bit(None).expect("imagepipe develops the frame")
-            })
-        },
-    );
     group.finish();
 
     if let Some(path) = std::env::var_os("HALIDE_PIPELINES_BENCH_RAW") {
@@ -126,7 +83,7 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-/// `develop` and imagepipe on a real raw file's sensor data (2x2 Bayer, integer samples).
+/// `develop` on a real raw file's sensor data (2x2 Bayer, integer samples).
 fn bench_file(c: &mut Criterion, path: &std::path::Path) {
     let image = rawloader::decode_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let rawloader::RawImageData::Integer(samples) = &image.data else {
@@ -161,17 +118,6 @@ fn bench_file(c: &mut Criterion, path: &std::path::Path) {
             |bencher| bencher.iter(|| develop(&input, &mut output8, pattern, algorithm, &params).unwrap()),
         );
     }
-    group.bench_function(
-        BenchmarkId::new("peer imagepipe default pipeline u8 sRGB", "all threads"),
-        |bencher| {
-            bencher.iter(|| {
-                let mut pipeline =
-                    imagepipe::Pipeline::new_from_source(imagepipe::ImageSource::Raw(black_box(image.clone())))
-                        .expect("imagepipe accepts the file");
-                pipeline.output_8bit(None).expect("imagepipe develops the file")
-            })
-        },
-    );
     group.finish();
 }
 

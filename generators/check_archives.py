@@ -137,12 +137,13 @@ def main() -> int:
     manifest = load_manifest()
     problems, checked = [], 0
     for rust_target in manifest["targets"]:
-        runtime = root / "halide-runtime-sys" / "prebuilt" / rust_target / RUNTIME_ARCHIVE
+        crate = root / "prebuilt" / rust_target
+        runtime = crate / "runtime" / RUNTIME_ARCHIVE
         problems += check_archive(runtime, rust_target, ["halide_set_error_handler", "halide_set_num_threads"])
         checked += 1
         for pipeline in manifest["pipeline"]:
             name = pipeline["function"]
-            archive = root / "halide-pipelines-sys" / "prebuilt" / rust_target / f"{name}{archive_suffix(rust_target)}"
+            archive = crate / "pipelines" / f"{name}{archive_suffix(rust_target)}"
             problems += check_archive(archive, rust_target, [name, f"{name}_argv", f"{name}_metadata"], pipeline=True)
             checked += 1
     for problem in problems:

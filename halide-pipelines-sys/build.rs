@@ -1,8 +1,10 @@
 //! Links every pipeline archive: the prebuilt ones for `TARGET`, or ones built
 //! from source when halide-runtime-sys was asked to build from source. That crate
-//! decides the mode and the target's `prebuilt/` folder once (by architecture, OS
-//! and C library, so `-linux-musl` uses the `-linux-gnu` folder) and passes them on
-//! as `DEP_HALIDE_RUNTIME_FROM_SOURCE` and `DEP_HALIDE_RUNTIME_PREBUILT_TARGET`.
+//! decides the mode and the target's prebuilt archives once (by architecture, OS
+//! and C library, so `-linux-musl` uses the `-linux-gnu` ones) and passes them on
+//! as `DEP_HALIDE_RUNTIME_FROM_SOURCE`, `DEP_HALIDE_RUNTIME_PREBUILT_TARGET` and
+//! `DEP_HALIDE_RUNTIME_PREBUILT_DIR` (the per-target crate's folder; its
+//! `pipelines/` holds the archives and headers).
 //!
 //! Every archive (`*.a`, or `*.lib` on Windows) in the chosen folder is linked:
 //! adding a pipeline to the manifest needs no change here.
@@ -20,12 +22,10 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let target = env::var("TARGET").expect("cargo sets TARGET");
 
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=prebuilt");
     // The same variables the runtime crate reads: a change must rerun us too.
     for name in [
         "HL_TARGET",
@@ -68,17 +68,19 @@ fn main() {
         _ => {
             // halide-runtime-sys has already refused a target without prebuilt archives
             // (except on docs.rs, which only reads the headers).
-            let folder = prebuilt_target.as_deref().unwrap_or(&target);
-            let dir = manifest_dir.join("prebuilt").join(folder);
-            if !dir.is_dir() && !docs_rs {
-                panic!(
-                    "halide-pipelines-sys has no prebuilt pipelines in {} for the target `{target}`, \
-                     but halide-runtime-sys chose that folder. Use the same version of both crates, and \
-                     a published crate or a full clone (or run generators/regenerate.py).",
-                    dir.display()
-                );
+            let prebuilt_dir = env_var("DEP_HALIDE_RUNTIME_PREBUILT_DIR");
+            let dir = prebuilt_dir.as_deref().map(|dir| Path::new(dir).join("pipelines"));
+            match dir {
+                Some(dir) if dir.is_dir() => dir,
+                _ if docs_rs => out_dir.join("no-prebuilt-pipelines"),
+                _ => panic!(
+                    "halide-pipelines-sys found no prebuilt pipelines for the target `{target}` (prebuilt \
+                     target {}, folder {}): use the same version of halide-runtime-sys, and published \
+                     crates or a full clone (or run generators/regenerate.py).",
+                    prebuilt_target.as_deref().unwrap_or("none"),
+                    prebuilt_dir.as_deref().unwrap_or("unset")
+                ),
             }
-            dir
         }
     };
 

@@ -5,9 +5,12 @@
 //! Metadata for dependents (`links = "halide_runtime"`), read as `DEP_HALIDE_RUNTIME_*`:
 //! - `INCLUDE`: folder holding `HalideRuntime.h`
 //! - `HALIDE_VERSION`: the Halide release the runtime comes from
-//! - `PREBUILT_TARGET`: the `prebuilt/` folder (and manifest target) for `TARGET`,
-//!   e.g. `x86_64-unknown-linux-gnu` for `x86_64-unknown-linux-musl`; unset when
-//!   there is none (only possible from source with `HL_TARGET`)
+//! - `PREBUILT_TARGET`: the prebuilt target (the manifest's name, and the name of the
+//!   per-target crate of archives) for `TARGET`, e.g. `x86_64-unknown-linux-gnu` for
+//!   `x86_64-unknown-linux-musl`; unset when there is none (only possible from source
+//!   with `HL_TARGET`)
+//! - `PREBUILT_DIR`: the folder of that per-target crate (`halide-pipelines-prebuilt-<target>`,
+//!   a dependency of this crate for that target only), with `runtime/` and `pipelines/`
 //! - `FROM_SOURCE`: set when building from source; the Halide target override or `manifest`
 //! - `GENERATORS`, `PYTHON`: where the generators are and which Python runs them
 
@@ -54,11 +57,14 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/target_map.rs");
     println!("cargo:rerun-if-changed=include");
-    println!("cargo:rerun-if-changed=prebuilt");
     println!("cargo:include={}", include.display());
     println!("cargo:halide_version={HALIDE_VERSION}");
+    let prebuilt_dir = prebuilt_target.and_then(prebuilt_crate_dir);
     if let Some(prebuilt_target) = prebuilt_target {
         println!("cargo:prebuilt_target={prebuilt_target}");
+    }
+    if let Some(dir) = &prebuilt_dir {
+        println!("cargo:prebuilt_dir={}", dir.display());
     }
 
     #[cfg(feature = "bindgen")]
@@ -115,11 +121,20 @@ fn main() {
                      https://halide-lang.org/docs/struct_halide_1_1_target.html)."
                 );
             };
-            let dir = manifest_dir.join("prebuilt").join(prebuilt_target);
+            let Some(crate_dir) = prebuilt_dir else {
+                panic!(
+                    "the crate halide-pipelines-prebuilt-{prebuilt_target}, which holds the archives of \
+                     `{target}`, is not among this build's dependencies (DEP_{}_ROOT is unset). \
+                     Use the published halide-runtime-sys or a full clone.",
+                    prebuilt_links(prebuilt_target).to_uppercase()
+                );
+            };
+            let dir = crate_dir.join("runtime");
             if !dir.join(ARCHIVE).is_file() {
                 panic!(
-                    "{} is missing: this copy of halide-runtime-sys is incomplete (prebuilt folders: {}). \
-                     Use the published crate or a full clone, or run generators/regenerate.py.",
+                    "{} is missing: this copy of halide-pipelines-prebuilt-{prebuilt_target} is incomplete \
+                     (prebuilt targets: {}). Use the published crate or a full clone, or run \
+                     generators/regenerate.py.",
                     dir.join(ARCHIVE).display(),
                     PREBUILT_TARGETS.map(|(rust, _)| rust).join(", ")
                 );
@@ -129,6 +144,17 @@ fn main() {
     };
     println!("cargo:rustc-link-search=native={}", archive_dir.display());
     println!("cargo:rustc-link-lib=static:+verbatim={ARCHIVE}");
+}
+
+/// The `links` name of the per-target crate of archives for `prebuilt_target`.
+fn prebuilt_links(prebuilt_target: &str) -> String {
+    format!("halide_pipelines_prebuilt_{prebuilt_target}").replace('-', "_")
+}
+
+/// The folder of the per-target crate of archives, which its build script exports as
+/// `root` (so cargo gives it to this crate, a direct dependent, as `DEP_<LINKS>_ROOT`).
+fn prebuilt_crate_dir(prebuilt_target: &str) -> Option<PathBuf> {
+    env_var(&format!("DEP_{}_ROOT", prebuilt_links(prebuilt_target).to_uppercase())).map(PathBuf::from)
 }
 
 /// `Some(override)` when the archives must be built from source: `HL_TARGET`

@@ -47,8 +47,12 @@ pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Resul
 /// uses the `-linux-gnu` entry, as the prebuilt archives do
 /// (halide-runtime-sys's `target_map.rs`): Halide's Linux objects call only
 /// functions that musl's libc has too, and halide-runtime-sys supplies the one
-/// glibc-only name.
+/// glibc-only name; and `-pc-windows-msvc` the `-pc-windows-gnu` one.
 fn table_key(rust_target: &str) -> String {
+    if rust_target == "x86_64-pc-windows-msvc" {
+        // Halide's Windows objects are MSVC COFF whichever toolchain links them.
+        return "x86_64-pc-windows-gnu".to_owned();
+    }
     match rust_target.strip_suffix("-unknown-linux-musl") {
         Some(arch @ ("x86_64" | "aarch64")) => format!("{arch}-unknown-linux-gnu"),
         _ => rust_target.to_owned(),

@@ -5,19 +5,22 @@
 // halide-pipelines-sys uses the folder chosen here (`DEP_HALIDE_RUNTIME_PREBUILT_TARGET`),
 // so the mapping exists once.
 
-/// The folders of `prebuilt/` in both -sys crates, which are also the keys of
+/// The prebuilt targets: the per-target crates of archives (`prebuilt/<target>`,
+/// `halide-pipelines-prebuilt-<target>`), which are also the keys of
 /// `[targets]` in `generators/pipelines.toml`, with the baseline Halide target
 /// of each (for error messages).
-pub const PREBUILT_TARGETS: [(&str, &str); 4] = [
+pub const PREBUILT_TARGETS: [(&str, &str); 5] = [
     ("x86_64-unknown-linux-gnu", "x86-64-linux"),
     ("aarch64-unknown-linux-gnu", "arm-64-linux"),
     ("x86_64-apple-darwin", "x86-64-osx"),
     ("aarch64-apple-darwin", "arm-64-osx"),
+    ("x86_64-pc-windows-gnu", "x86-64-windows"),
 ];
 
 /// The Rust targets the prebuilt archives serve, for error messages.
 pub const SUPPORTED_TARGETS: &str = "x86_64-unknown-linux-gnu, x86_64-unknown-linux-musl, \
-     aarch64-unknown-linux-gnu, aarch64-unknown-linux-musl, x86_64-apple-darwin, aarch64-apple-darwin \
+     aarch64-unknown-linux-gnu, aarch64-unknown-linux-musl, x86_64-apple-darwin, aarch64-apple-darwin, \
+     x86_64-pc-windows-gnu, x86_64-pc-windows-msvc \
      (and other triples with the same architecture, OS and C library)";
 
 /// The `CARGO_CFG_TARGET_*` values of the target being built.
@@ -31,7 +34,7 @@ pub struct TargetCfg<'a> {
     pub abi: &'a str,
 }
 
-/// The `prebuilt/` folder whose archives `cfg` links, or `None` when there is none.
+/// The prebuilt target whose archives `cfg` links, or `None` when there is none.
 ///
 /// Chosen by what the objects depend on, not by the exact triple: Halide's Linux
 /// objects call only C, pthread and dl functions that musl's libc has as well
@@ -49,6 +52,9 @@ pub fn prebuilt_target(cfg: &TargetCfg) -> Option<&'static str> {
         ("aarch64", "linux", "gnu" | "musl", "unknown") => Some("aarch64-unknown-linux-gnu"),
         ("x86_64", "macos", "", "apple") => Some("x86_64-apple-darwin"),
         ("aarch64", "macos", "", "apple") => Some("aarch64-apple-darwin"),
+        // Halide's Windows objects are MSVC-flavoured COFF: MSVC's linker takes them, and
+        // MinGW's with the one MSVC symbol it lacks, `__chkstk` (lib.rs supplies it).
+        ("x86_64", "windows", "gnu" | "msvc", "pc") => Some("x86_64-pc-windows-gnu"),
         _ => None,
     }
 }
@@ -105,6 +111,9 @@ mod tests {
             "aarch64-linux-android" => ("aarch64", "android", "", "unknown", "64", "little", ""),
             "aarch64-apple-ios" => ("aarch64", "ios", "", "apple", "64", "little", ""),
             "x86_64-pc-windows-msvc" => ("x86_64", "windows", "msvc", "pc", "64", "little", ""),
+            "x86_64-pc-windows-gnu" => ("x86_64", "windows", "gnu", "pc", "64", "little", ""),
+            "x86_64-pc-windows-gnullvm" => ("x86_64", "windows", "gnu", "pc", "64", "little", "llvm"),
+            "aarch64-pc-windows-msvc" => ("aarch64", "windows", "msvc", "pc", "64", "little", ""),
             "i686-unknown-linux-gnu" => ("x86", "linux", "gnu", "unknown", "32", "little", ""),
             "riscv64gc-unknown-linux-gnu" => ("riscv64", "linux", "gnu", "unknown", "64", "little", ""),
             other => panic!("no cfg written down for {other}"),
@@ -141,6 +150,10 @@ mod tests {
             prebuilt_target(&cfg("x86_64h-apple-darwin")),
             Some("x86_64-apple-darwin")
         );
+        assert_eq!(
+            prebuilt_target(&cfg("x86_64-pc-windows-msvc")),
+            Some("x86_64-pc-windows-gnu")
+        );
     }
 
     #[test]
@@ -154,7 +167,8 @@ mod tests {
             "x86_64-unknown-linux-none",
             "aarch64-linux-android",
             "aarch64-apple-ios",
-            "x86_64-pc-windows-msvc",
+            "x86_64-pc-windows-gnullvm",
+            "aarch64-pc-windows-msvc",
             "i686-unknown-linux-gnu",
             "riscv64gc-unknown-linux-gnu",
         ] {
@@ -164,7 +178,11 @@ mod tests {
 
     #[test]
     fn the_table_is_the_prebuilt_folders() {
-        let prebuilt = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("prebuilt");
+        // The per-target crates, in the repository (a published copy of this crate has none beside it).
+        let prebuilt = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../prebuilt");
+        if !prebuilt.is_dir() {
+            return;
+        }
         let mut folders: std::vec::Vec<std::string::String> = std::fs::read_dir(&prebuilt)
             .unwrap()
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())
