@@ -8,6 +8,9 @@
 What it writes (all of it, nothing else; stale files are removed):
     halide-runtime-sys/include/HalideRuntime.h          the wheel's runtime header
     halide-runtime-sys/src/bindings.rs                  bindgen output (via the `bindgen` feature)
+    halide-runtime-sys/src/bindings_msvc.rs             the same for x86_64-pc-windows-msvc (its enums
+                                                        are signed; needs MinGW-w64's C headers and
+                                                        `rustup target add x86_64-pc-windows-msvc`)
     prebuilt/<rust target>/                             one crate per target, which
                                                         halide-runtime-sys depends on for that
                                                         target only (the windows-targets pattern):
@@ -403,6 +406,36 @@ def regenerate_bindings(root: Path) -> None:
         if crate not in out_dirs:
             sys.exit(f"error: cargo did not report the build script output of {crate}")
         shutil.copyfile(out_dirs[crate] / "bindings.rs", root / crate / "src" / "bindings.rs")
+    regenerate_msvc_bindings(root, env)
+
+
+# MSVC types C enums without negative values as `int` (GCC and Clang elsewhere: `unsigned
+# int`), so x86_64-pc-windows-msvc has runtime bindings of its own. Its C library headers
+# come from MinGW-w64 (Debian's mingw-w64-x86-64-dev): HalideRuntime.h only needs
+# <string.h>, <stddef.h>, <stdint.h> and <stdbool.h> from it, and the types that differ are
+# the header's own. The pipelines' bindings name the runtime's types and are the same.
+MSVC_TARGET = "x86_64-pc-windows-msvc"
+MINGW_INCLUDE = Path("/usr/x86_64-w64-mingw32/include")
+
+
+def regenerate_msvc_bindings(root: Path, env: dict) -> None:
+    if not (MINGW_INCLUDE / "string.h").is_file():
+        sys.exit(f"error: {MINGW_INCLUDE}/string.h is missing: apt-get install mingw-w64-x86-64-dev "
+                 f"(the C headers the {MSVC_TARGET} bindings are generated with)")
+    env = dict(env, **{f"BINDGEN_EXTRA_CLANG_ARGS_{MSVC_TARGET.replace('-', '_')}": f"-isystem{MINGW_INCLUDE}"})
+    cmd = ["cargo", "build", "--quiet", "--message-format=json", "--target", MSVC_TARGET,
+           "-p", "halide-runtime-sys", "--features", "halide-runtime-sys/bindgen"]
+    result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd)} failed (is the Rust target installed? rustup target add {MSVC_TARGET}):\n"
+                 f"{result.stderr}")
+    for line in result.stdout.splitlines():
+        message = json.loads(line)
+        package = message.get("package_id", "")
+        if message.get("reason") == "build-script-executed" and "halide-runtime-sys" in package:
+            shutil.copyfile(Path(message["out_dir"]) / "bindings.rs", root / "halide-runtime-sys" / "src" / "bindings_msvc.rs")
+            return
+    sys.exit("error: cargo did not report the build script output of halide-runtime-sys for " + MSVC_TARGET)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use halide_pipelines_sys::halide_runtime_sys::{
     halide_buffer_t, halide_dimension_t, halide_error_code_access_out_of_bounds, halide_set_error_handler,
-    halide_type_float, halide_type_uint,
+    halide_type_code_t, halide_type_float, halide_type_uint,
 };
 use halide_pipelines_sys::{add, demosaic_bilinear_u8_interleaved, demosaic_bilinear_u16_interleaved};
 
@@ -33,7 +33,12 @@ fn install_handler() {
 }
 
 /// A dense buffer over `data` with ndarray-style `shape` (last axis fastest).
-fn dense_buffer<T>(data: &mut [T], shape: &[usize], code: u32, dims: &mut Vec<halide_dimension_t>) -> halide_buffer_t {
+fn dense_buffer<T>(
+    data: &mut [T],
+    shape: &[usize],
+    code: halide_type_code_t,
+    dims: &mut Vec<halide_dimension_t>,
+) -> halide_buffer_t {
     dims.clear();
     let mut stride = 1;
     for &extent in shape.iter().rev() {

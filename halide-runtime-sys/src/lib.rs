@@ -18,8 +18,13 @@
 #[cfg(all(windows, target_env = "gnu", target_arch = "x86_64"))]
 mod mingw;
 
-#[cfg(not(feature = "bindgen"))]
+// The committed bindings: LP64 and LLP64 targets share one file (the C layouts agree,
+// which the layout tests check wherever the crate compiles), except under MSVC, whose
+// C compiler types enums without negative values as `int`, not `unsigned int`.
+#[cfg(all(not(feature = "bindgen"), not(target_env = "msvc")))]
 include!("bindings.rs");
+#[cfg(all(not(feature = "bindgen"), target_env = "msvc"))]
+include!("bindings_msvc.rs");
 #[cfg(feature = "bindgen")]
 include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 

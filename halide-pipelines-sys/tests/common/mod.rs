@@ -1,6 +1,8 @@
 //! What the raw-call tests share: building Halide's buffer descriptors by hand.
 
-use halide_pipelines_sys::halide_runtime_sys::{halide_buffer_t, halide_dimension_t, halide_type_t};
+use halide_pipelines_sys::halide_runtime_sys::{
+    halide_buffer_t, halide_dimension_t, halide_type_code_t, halide_type_t,
+};
 
 pub fn dim(extent: i32, stride: i32) -> halide_dimension_t {
     halide_dimension_t {
@@ -13,7 +15,7 @@ pub fn dim(extent: i32, stride: i32) -> halide_dimension_t {
 
 /// A buffer of `T`s (of Halide type code `code`) over `data`, described by `dims`
 /// (Halide order: dimension 0 first). Both must outlive every call it is passed to.
-pub fn buffer<T>(data: &mut [T], code: u32, dims: &mut [halide_dimension_t]) -> halide_buffer_t {
+pub fn buffer<T>(data: &mut [T], code: halide_type_code_t, dims: &mut [halide_dimension_t]) -> halide_buffer_t {
     halide_buffer_t {
         host: data.as_mut_ptr().cast(),
         type_: halide_type_t {
