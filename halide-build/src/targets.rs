@@ -171,6 +171,17 @@ mod tests {
     }
 
     #[test]
+    fn both_windows_toolchains_build_for_the_windows_list() {
+        let gnu = halide_target("x86_64-pc-windows-gnu", None).unwrap();
+        assert!(
+            gnu.split(',').all(|target| target.starts_with("x86-64-windows")),
+            "{gnu}"
+        );
+        assert_eq!(halide_target("x86_64-pc-windows-msvc", None).unwrap(), gnu);
+        assert!(halide_target("aarch64-pc-windows-msvc", None).is_err());
+    }
+
+    #[test]
     fn hl_target_overrides_and_keeps_the_forced_features() {
         assert_eq!(
             halide_target("x86_64-unknown-linux-gnu", Some("host-trace_stores")).unwrap(),
@@ -210,7 +221,7 @@ mod tests {
             target.split('-').skip(3).map(str::to_owned).collect()
         };
         let tables = parse(TABLE);
-        assert_eq!(tables.len(), 4);
+        assert_eq!(tables.len(), 5);
         for (rust_target, list) in tables {
             assert!(
                 features(list.last().unwrap()).is_empty(),
