@@ -9,6 +9,56 @@ use halide_pipelines::{
 use ndarray::{Array2, Array3, s};
 use proptest::prelude::*;
 
+/// CI's valgrind run (`.ci/memcheck.sh`) sets this: the archives then run their
+/// SSE4.1 (or baseline) variant. valgrind's x86 decoder refuses an AVX2
+/// instruction LLVM emits in the develop archives (`vmovq xmm, xmm` in its
+/// 0xD6 encoding: SIGILL under valgrind, fine on every CPU), so memcheck
+/// checks the same arithmetic and memory accesses through the SSE4.1 code
+/// (`cargo bench --bench dispatch` checks that the variants compute the same bits).
+const X86_BASELINE_VARIABLE: &str = "HALIDE_PIPELINES_TEST_X86_SSE41";
+
+/// Halide's feature check with AVX, AVX2 and AVX-512 reported missing.
+#[cfg(target_arch = "x86_64")]
+unsafe extern "C" fn without_avx(count: std::ffi::c_int, features: *const u64) -> std::ffi::c_int {
+    use halide_runtime_sys::{
+        halide_default_can_use_target_features, halide_target_feature_avx, halide_target_feature_avx2,
+        halide_target_feature_avx512, halide_target_feature_t,
+    };
+    let outcome = std::panic::catch_unwind(|| {
+        // SAFETY: Halide passes `count` words of feature bits.
+        let words = unsafe { std::slice::from_raw_parts(features, usize::try_from(count).unwrap_or(0)) };
+        let has = |feature: halide_target_feature_t| {
+            let bit = feature as usize;
+            words.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0)
+        };
+        let avx = [
+            halide_target_feature_avx,
+            halide_target_feature_avx2,
+            halide_target_feature_avx512,
+        ];
+        if avx.into_iter().any(has) {
+            return 0;
+        }
+        // SAFETY: Halide's arguments, passed on unchanged.
+        unsafe { halide_default_can_use_target_features(count, features) }
+    });
+    outcome.unwrap_or(0)
+}
+
+/// Called first by every test: installs `without_avx` before any archive picks
+/// its variant, when X86_BASELINE_VARIABLE is set.
+fn choose_variant() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[cfg(target_arch = "x86_64")]
+        if std::env::var_os(X86_BASELINE_VARIABLE).is_some() {
+            // SAFETY: `without_avx` has Halide's signature and never unwinds; it is
+            // installed before this process's first pipeline call.
+            unsafe { halide_runtime_sys::halide_set_custom_can_use_target_features(Some(without_avx)) };
+        }
+    });
+}
+
 /// The colour (0 R, 1 G, 2 B) of frame site (row, column) under `pattern`.
 fn colour(pattern: CfaPattern, row: usize, column: usize) -> usize {
     let (red_row, red_column) = pattern.red_position();
@@ -58,6 +108,7 @@ fn neutral<T: DevelopOutput + Into<f64>>(
     ),
     full: f64,
 ) -> Result<(), TestCaseError> {
+    choose_variant();
     // A grey card: each site at the raw value that white balance maps to `grey`.
     let raw = Array2::from_shape_fn((10, 13), |(row, column)| {
         let black = f64::from(black[2 * (row % 2) + column % 2]);
@@ -124,6 +175,7 @@ proptest! {
 
 #[test]
 fn values_at_and_above_white_clip_to_full_scale_exactly() {
+    choose_variant();
     for white in [1023u16, 4095, 16383, 65535] {
         // At white, and anywhere above it up to the type's top.
         let above = random_frame((21, 30), u16::MAX - white, u64::from(white)).mapv(|extra| white + extra);
@@ -154,6 +206,7 @@ fn values_at_and_above_white_clip_to_full_scale_exactly() {
 
 #[test]
 fn nothing_overshoots_on_a_12_bit_frame_with_hard_edges() {
+    choose_variant();
     // A 12-bit checkerboard of black and white blocks: the gradient-corrected
     // algorithms overshoot at such edges, and the output must clip, not wrap.
     let raw = Array2::from_shape_fn(
@@ -182,6 +235,7 @@ fn nothing_overshoots_on_a_12_bit_frame_with_hard_edges() {
 
 #[test]
 fn black_levels_follow_the_frame_when_it_is_cropped() {
+    choose_variant();
     let raw = random_frame((48, 62), 4095, 11).mapv(|v| v.max(40));
     let black = [40u16, 52, 61, 73];
     let margin = 10isize;
@@ -212,6 +266,7 @@ fn black_levels_follow_the_frame_when_it_is_cropped() {
 
 #[test]
 fn output_layout_does_not_change_a_bit() {
+    choose_variant();
     let params = RawParams::new()
         .black_levels([64; 4])
         .white_level(4095)
@@ -250,6 +305,7 @@ fn output_layout_does_not_change_a_bit() {
 
 #[test]
 fn strided_and_reversed_inputs_read_the_same_frame() {
+    choose_variant();
     let big = random_frame((40, 60), 4095, 3);
     let params = RawParams::new()
         .black_levels([64; 4])
@@ -275,6 +331,7 @@ fn bad_parameter(params: &RawParams) -> (String, String) {
 
 #[test]
 fn bad_parameters_are_errors_that_name_them() {
+    choose_variant();
     let (parameter, problem) = bad_parameter(&RawParams::new().black_levels([64, 64, 4095, 64]).white_level(4095));
     assert_eq!(parameter, "white_level");
     assert_eq!(
