@@ -45,6 +45,9 @@ const WHOLE_FRAME_SIZES: [(usize, usize); 12] = [
 
 #[path = "common/colour_reference.rs"]
 mod reference;
+#[path = "common/split_mix.rs"]
+mod split_mix;
+use split_mix::Rng;
 
 /// colour's name of a pattern: the tile read row by row, in upper case.
 fn pattern_name(pattern: CfaPattern) -> String {
@@ -78,29 +81,6 @@ impl Sample for u16 {
     const MAX: u16 = u16::MAX;
     fn from_u16(value: u16) -> Self {
         value
-    }
-}
-
-/// SplitMix64: a small, seeded, deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in `0..=max`.
-    fn below_or_equal(&mut self, max: u16) -> u16 {
-        (self.next_u64() % (u64::from(max) + 1)) as u16
     }
 }
 

@@ -9,6 +9,10 @@ use halide_pipelines::{
 use ndarray::{Array2, Array3, s};
 use proptest::prelude::*;
 
+#[path = "common/develop_formulas.rs"]
+mod develop_formulas;
+use develop_formulas::{colour, srgb};
+
 /// CI's valgrind run (`.ci/memcheck.sh`) sets this: the archives then run their
 /// SSE4.1 (or baseline) variant. valgrind's x86 decoder refuses an AVX2
 /// instruction LLVM emits in the develop archives (`vmovq xmm, xmm` in its
@@ -57,24 +61,6 @@ fn choose_variant() {
             unsafe { halide_runtime_sys::halide_set_custom_can_use_target_features(Some(without_avx)) };
         }
     });
-}
-
-/// The colour (0 R, 1 G, 2 B) of frame site (row, column) under `pattern`.
-fn colour(pattern: CfaPattern, row: usize, column: usize) -> usize {
-    let (red_row, red_column) = pattern.red_position();
-    match (row % 2 == red_row, column % 2 == red_column) {
-        (true, true) => 0,
-        (false, false) => 2,
-        _ => 1,
-    }
-}
-
-fn srgb(linear: f64) -> f64 {
-    if linear <= 0.0031308 {
-        12.92 * linear
-    } else {
-        1.055 * linear.powf(1.0 / 2.4) - 0.055
-    }
 }
 
 /// A seeded xorshift frame of values in `0..=max`.

@@ -12,45 +12,16 @@
 use halide_pipelines::{CfaPattern, DemosaicAlgorithm, DevelopOutput, RawParams, Transfer, develop_to_array};
 use ndarray::{Array2, Array3};
 
+#[path = "common/develop_formulas.rs"]
+mod develop_formulas;
 #[path = "common/colour_reference.rs"]
 mod reference;
+#[path = "common/split_mix.rs"]
+mod split_mix;
+use develop_formulas::{colour, srgb};
+use split_mix::Rng;
 
 const BORDER: usize = 10;
-
-/// SplitMix64: a small, seeded, deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn srgb(linear: f64) -> f64 {
-    if linear <= 0.0031308 {
-        12.92 * linear
-    } else {
-        1.055 * linear.powf(1.0 / 2.4) - 0.055
-    }
-}
-
-/// The colour (0 R, 1 G, 2 B) of frame site (row, column) under `pattern`.
-fn colour(pattern: CfaPattern, row: usize, column: usize) -> usize {
-    let (red_row, red_column) = pattern.red_position();
-    match (row % 2 == red_row, column % 2 == red_column) {
-        (true, true) => 0,
-        (false, false) => 2,
-        _ => 1,
-    }
-}
 
 /// `develop`'s documented chain in f64, before rounding, in output units.
 fn reference_develop(
