@@ -26,8 +26,6 @@ Also checks the sRGB polynomial of generators/develop.py against the curve
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -37,9 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from develop_oracle import develop_reference, srgb_encode
+from bridge import ROOT, build_bridge
 from photos import interior, mosaic, photos
 
-ROOT = Path(__file__).resolve().parents[2]
 ALGORITHMS = ("bilinear", "malvar2004", "menon2007")
 PATTERNS = ("rggb", "bggr", "grbg", "gbrg")
 BLACK = (64, 60, 66, 62)
@@ -47,17 +45,6 @@ WHITE = 4095
 GAINS = (2.1, 1.0, 1.6)
 MATRIX = ((1.7, -0.5, -0.2), (-0.25, 1.45, -0.2), (0.05, -0.6, 1.55))
 MIN_AGREEMENT = 0.999
-
-
-def build_bridge(target: str | None) -> list[str]:
-    """As compare_with_colour.py: the bridge, through Cargo's runner for `--target`."""
-    command = ["cargo", "build", "--quiet", "--release", "--example", "develop_npy"]
-    if target is None:
-        subprocess.run(command, cwd=ROOT, check=True)
-        return [str(ROOT / "target" / "release" / "examples" / "develop_npy")]
-    subprocess.run([*command, "--target", target], cwd=ROOT, check=True)
-    runner = os.environ.get(f"CARGO_TARGET_{target.upper().replace('-', '_')}_RUNNER", "")
-    return [*shlex.split(runner), str(ROOT / "target" / target / "release" / "examples" / "develop_npy")]
 
 
 def raw_frame(photo: np.ndarray, pattern: str) -> np.ndarray:
@@ -151,7 +138,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.monotonic()
     failures = check_curve_fit()
-    bridge = build_bridge(args.target)
+    bridge = build_bridge("develop_npy", args.target)
     images = photos()
     if args.photos:
         images = {name: images[name] for name in args.photos.split(",")}

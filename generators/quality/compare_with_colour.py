@@ -26,8 +26,6 @@ Markdown table for the README.
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -38,9 +36,9 @@ import colour_demosaicing as colour
 import cv2
 import numpy as np
 
+from bridge import build_bridge
 from photos import interior, mosaic, photos, psnr
 
-ROOT = Path(__file__).resolve().parents[2]
 ALGORITHMS = ("bilinear", "malvar2004", "menon2007")
 COLOUR = {
     "bilinear": colour.demosaicing_CFA_Bayer_bilinear,
@@ -55,19 +53,6 @@ OPENCV = {
     "OpenCV VNG": cv2.COLOR_BayerBG2RGB_VNG,
     "OpenCV EA": cv2.COLOR_BayerBG2RGB_EA,
 }
-
-
-def build_bridge(target: str | None) -> list[str]:
-    """Builds the bridge and returns the command that runs it. For another
-    target (`--target`), the command starts with Cargo's runner for it
-    (`CARGO_TARGET_<TRIPLE>_RUNNER`, e.g. qemu), as `cargo test` would use."""
-    command = ["cargo", "build", "--quiet", "--release", "--example", "demosaic_npy"]
-    if target is None:
-        subprocess.run(command, cwd=ROOT, check=True)
-        return [str(ROOT / "target" / "release" / "examples" / "demosaic_npy")]
-    subprocess.run([*command, "--target", target], cwd=ROOT, check=True)
-    runner = os.environ.get(f"CARGO_TARGET_{target.upper().replace('-', '_')}_RUNNER", "")
-    return [*shlex.split(runner), str(ROOT / "target" / target / "release" / "examples" / "demosaic_npy")]
 
 
 def ours(bridge: list[str], raw: np.ndarray, pattern: str, scratch: Path) -> dict[str, np.ndarray]:
@@ -138,7 +123,7 @@ def main() -> int:
     parser.add_argument("--photos", help="comma-separated subset of the photos (e.g. for slow emulated targets)")
     args = parser.parse_args()
     started = time.monotonic()
-    bridge = build_bridge(args.target)
+    bridge = build_bridge("demosaic_npy", args.target)
     images = photos()
     if args.photos:
         images = {name: images[name] for name in args.photos.split(",")}
