@@ -35,6 +35,9 @@ use halide_pipelines_sys::halide_runtime_sys::{
 };
 use ndarray::Array3;
 
+/// Demosaic archives each variant run calls: every algorithm, u8 and u16.
+const ARCHIVES: usize = 2 * DemosaicAlgorithm::ALL.len();
+
 mod common;
 use common::{Floor, HEIGHT, WIDTH, frame, print_machine};
 
@@ -152,7 +155,7 @@ fn bench_variant(c: &mut Criterion, variant: &'static Variant) {
     // installed before the first pipeline call, when each archive picks its variant.
     unsafe { halide_set_custom_can_use_target_features(Some(can_use_features)) };
     set_thread_pool(ParallelPool::Halide);
-    // One small call of each archive first, so that all six choose their
+    // One small call of each archive first, so that all eight choose their
     // variant whatever the benchmark filter selects.
     for algorithm in DemosaicAlgorithm::ALL {
         demosaic_to_array(ndarray::Array2::<u8>::zeros((4, 4)).view(), CfaPattern::Rggb, algorithm).unwrap();
@@ -167,16 +170,16 @@ fn bench_variant(c: &mut Criterion, variant: &'static Variant) {
     bench_sample::<u16>(c, variant, "u16");
     // Each archive asked about its variants from the least to the most specific
     // (the plain x86-64 one needs no question) and runs the most specific
-    // accepted: so each of the six archives called must have accepted this
+    // accepted: so each of the eight archives called must have accepted this
     // variant's set, and none a set with a denied feature (by construction).
     let accepted = ACCEPTED.lock().unwrap();
     let chosen = match variant.marker {
         Some(marker) => accepted.iter().filter(|features| has(features, marker)).count(),
-        None => 6 - accepted.len(),
+        None => ARCHIVES - accepted.len(),
     };
     assert_eq!(
-        chosen, 6,
-        "the {} variant ran in {chosen} of 6 archives (accepted: {accepted:x?})",
+        chosen, ARCHIVES,
+        "the {} variant ran in {chosen} of {ARCHIVES} archives (accepted: {accepted:x?})",
         variant.name
     );
 }

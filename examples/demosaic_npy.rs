@@ -6,8 +6,8 @@
 //! ```text
 //! cargo run --release --example demosaic_npy -- RAW.npy PATTERN OUT_PREFIX
 //! ```
-//! writes `OUT_PREFIX_bilinear.npy`, `OUT_PREFIX_malvar2004.npy` and
-//! `OUT_PREFIX_menon2007.npy`. PATTERN is rggb, bggr, grbg or gbrg (any case).
+//! writes `OUT_PREFIX_bilinear.npy`, `OUT_PREFIX_malvar2004.npy`,
+//! `OUT_PREFIX_menon2007.npy` and `OUT_PREFIX_mlri.npy`. PATTERN is rggb, bggr, grbg or gbrg (any case).
 
 use std::process::ExitCode;
 

@@ -165,7 +165,7 @@ fn demosaic_shape_error(seed: usize) {
         &Buffer::try_from(raw.view()).unwrap(),
         &mut BufferMut::try_from(rgb.view_mut()).unwrap(),
         CfaPattern::ALL[seed % 4],
-        DemosaicAlgorithm::ALL[seed % 3],
+        DemosaicAlgorithm::ALL[seed % DemosaicAlgorithm::ALL.len()],
     )
     .unwrap_err();
     assert_eq!(

@@ -333,7 +333,12 @@ fn menon2007_matches_reference_within_2_lsb_on_99_percent_of_smooth_samples() {
 fn reference_reproduces_a_linear_ramp() {
     let shape = (24, 30);
     let ramp = Array2::from_shape_fn(shape, |(row, col)| 100.0 + 3.0 * row as f64 - 2.0 * col as f64);
-    for algorithm in DemosaicAlgorithm::ALL {
+    // Mlri has no reference here: its oracle is the NumPy one in
+    // generators/quality/mlri.py, compared by compare_with_colour.py.
+    for algorithm in DemosaicAlgorithm::ALL
+        .into_iter()
+        .filter(|&a| a != DemosaicAlgorithm::Mlri)
+    {
         for pattern in CfaPattern::ALL {
             let rgb = reference_rgb(&ramp, pattern, algorithm);
             for (channel, plane) in rgb.iter().enumerate() {
