@@ -72,6 +72,13 @@ TILE_WIDTH = 256
 # 512 x 512 11.2; 256 keeps 12 strips of a 3000-row frame for the threads.
 LINE_STRIP = 256
 LINE_TILE_WIDTH = 512
+# Stages that Halide 21 does not fold on its own (each is read by stages
+# several rows apart, the mosaic by every step), so they kept a whole tile
+# (~300 KB each): folded explicitly to LINE_FOLD rows, more than the 37 rows
+# between the mosaic's newest row and the last stage's (Halide checks every
+# access against the fold at run time). Measured 5% faster (u8, JIT).
+LINE_FOLDED = ("shifted", "mlri_lin_h", "mlri_lin_v", "mlri_diff_h", "mlri_diff_v", "mlri_green")
+LINE_FOLD = 64
 
 
 @hl.generator(name="demosaic")
@@ -356,7 +363,7 @@ class Demosaic(hl.Generator):
         # Per strip (or tile): buffers of every producer (the mosaic's boundary
         # logic runs once per sample; later stages read their producers densely).
         for producer, px in producers:
-            width = float_vector if producer.type() == hl.Float(32) else vector
+            width = float_vector if producer.types()[0] == hl.Float(32) else vector
             producer.compute_at(out, at).vectorize(px, width, hl.TailStrategy.RoundUp)
             if line_buffered:
                 # Stored for the tile, computed per output row: Halide slides
@@ -364,6 +371,8 @@ class Demosaic(hl.Generator):
                 # folds its storage to the rows still read; allocated once
                 # per strip.
                 producer.store_at(out, xo).hoist_storage(out, yo)
+                if producer.name().split("$")[0] in LINE_FOLDED:
+                    producer.fold_storage(producer.args()[1], LINE_FOLD)
             elif staged:
                 # Allocated once per strip, not per tile (every tile of the
                 # strip reuses the same buffers): per tile, a 12 MP frame made
