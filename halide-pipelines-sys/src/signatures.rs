@@ -263,3 +263,39 @@ pub const DEVELOP_MENON2007_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
     ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
 ];
+/// `demosaic_mlri_u8_any`: the arguments after `__user_context`, in the order of `demosaic_mlri_u8_any_argv`.
+pub const DEMOSAIC_MLRI_U8_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_mlri_u16_any`: the arguments after `__user_context`, in the order of `demosaic_mlri_u16_any_argv`.
+pub const DEMOSAIC_MLRI_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_mlri_u8_any`: the arguments after `__user_context`, in the order of `develop_mlri_u8_any_argv`.
+pub const DEVELOP_MLRI_U8_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_mlri_u16_any`: the arguments after `__user_context`, in the order of `develop_mlri_u16_any_argv`.
+pub const DEVELOP_MLRI_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
