@@ -7,7 +7,7 @@
 //! cargo run --release --example develop_npy -- RAW.npy PATTERN OUT_PREFIX \
 //!     --black B00,B01,B10,B11 --white W --gains R,G,B [--matrix M00,M01,...,M22] [--transfer srgb|linear]
 //! ```
-//! writes `OUT_PREFIX_<algorithm>_<u8|u16>.npy`, algorithm bilinear, malvar2004, menon2007.
+//! writes `OUT_PREFIX_<algorithm>_<u8|u16>.npy`, algorithm bilinear, malvar2004, menon2007, mlri.
 
 use std::process::ExitCode;
 

@@ -38,7 +38,7 @@ from develop_oracle import develop_reference, srgb_encode
 from bridge import ROOT, build_bridge
 from photos import interior, mosaic, photos
 
-ALGORITHMS = ("bilinear", "malvar2004", "menon2007")
+ALGORITHMS = ("bilinear", "malvar2004", "menon2007", "mlri")
 PATTERNS = ("rggb", "bggr", "grbg", "gbrg")
 BLACK = (64, 60, 66, 62)
 WHITE = 4095

@@ -1,5 +1,6 @@
 """The NumPy reference of `develop` (generators/develop.py, the safe crate's
-`halide_pipelines::develop`): colour-demosaicing 0.2.7 for the demosaic step,
+`halide_pipelines::develop`): colour-demosaicing 0.2.7 for the demosaic step
+(MLRI, which it lacks: our NumPy oracle `mlri.py`, with samples in [0, 1]),
 the rest as the plain formulas below, in float64.
 
     v    = clip((raw - black[site]) / (white - black[site]) * gain[colour of site], 0, 1)
@@ -12,14 +13,24 @@ Kept plain for reading: it is the definition the archives are checked against.
 
 from __future__ import annotations
 
+import hashlib
+
 import colour_demosaicing as colour
 import numpy as np
+
+from mlri import demosaic_mlri
 
 DEMOSAIC = {
     "bilinear": colour.demosaicing_CFA_Bayer_bilinear,
     "malvar2004": colour.demosaicing_CFA_Bayer_Malvar2004,
     "menon2007": colour.demosaicing_CFA_Bayer_Menon2007,
+    # Its eps constants are for 8-bit units: scaled to samples in [0, 1].
+    "mlri": lambda linear, pattern: demosaic_mlri(linear, pattern, peak=1.0),
 }
+# The last demosaic of each algorithm, by its input: the checks develop one
+# frame with several transfers, matrices and output types, and MLRI's oracle
+# takes seconds a frame.
+_LAST_DEMOSAIC: dict[str, tuple[bytes, np.ndarray]] = {}
 CHANNEL = {"r": 0, "g": 1, "b": 2}
 
 
@@ -48,7 +59,7 @@ def develop_reference(raw: np.ndarray, pattern: str, algorithm: str, *, black, w
     colours = [CHANNEL[letter] for letter in pattern.lower()]
     gain_map = site_map(raw.shape, [float(gains[c]) for c in colours])
     linear = np.clip((raw - black_map) / (float(white) - black_map) * gain_map, 0.0, 1.0)
-    rgb = DEMOSAIC[algorithm](linear, pattern.upper())
+    rgb = demosaic_linear(linear, pattern, algorithm)
     if matrix is not None:
         rgb = rgb @ np.asarray(matrix, dtype=np.float64).T
     rgb = np.clip(rgb, 0.0, 1.0)
@@ -57,3 +68,14 @@ def develop_reference(raw: np.ndarray, pattern: str, algorithm: str, *, black, w
     elif transfer != "linear":
         raise ValueError(f"transfer must be 'linear' or 'srgb', not {transfer!r}")
     return np.round(rgb * float(2**output_bits - 1))
+
+
+def demosaic_linear(linear: np.ndarray, pattern: str, algorithm: str) -> np.ndarray:
+    """DEMOSAIC[algorithm] of the linear frame, reusing the last result of
+    the same algorithm on the same frame and pattern."""
+    key = hashlib.sha256(linear.tobytes() + pattern.upper().encode()).digest()
+    cached = _LAST_DEMOSAIC.get(algorithm)
+    if cached is None or cached[0] != key:
+        cached = (key, DEMOSAIC[algorithm](linear, pattern.upper()))
+        _LAST_DEMOSAIC[algorithm] = cached
+    return cached[1]

@@ -222,10 +222,12 @@ fn nothing_overshoots_on_a_12_bit_frame_with_hard_edges() {
 #[test]
 fn black_levels_follow_the_frame_when_it_is_cropped() {
     choose_variant();
-    let raw = random_frame((48, 62), 4095, 11).mapv(|v| v.max(40));
+    let raw = random_frame((100, 110), 4095, 11).mapv(|v| v.max(40));
     let black = [40u16, 52, 61, 73];
-    let margin = 10isize;
     for algorithm in DemosaicAlgorithm::ALL {
+        // Away from the borders, where mirroring differs between the two
+        // frames: further than each output reads (Mlri: 37 pixels).
+        let margin: isize = if algorithm == DemosaicAlgorithm::Mlri { 40 } else { 10 };
         let params = RawParams::new()
             .black_levels(black)
             .white_level(4095)

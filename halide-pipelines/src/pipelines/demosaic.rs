@@ -215,20 +215,33 @@ impl DemosaicSample for u16 {}
 mod sealed {
     use super::*;
 
-    /// Picks the archive built for a sample type, algorithm and layout.
+    /// Picks the archive built for a sample type, algorithm and layout
+    /// (`OutputLayout as usize`).
     pub trait Pipelines {
-        fn pipelines() -> &'static [[Pipeline; 3]; 4];
+        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline;
     }
 
     impl Pipelines for u8 {
-        fn pipelines() -> &'static [[Pipeline; 3]; 4] {
-            &U8
+        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
+            pick(&U8, &MLRI_U8, algorithm, layout)
         }
     }
 
     impl Pipelines for u16 {
-        fn pipelines() -> &'static [[Pipeline; 3]; 4] {
-            &U16
+        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
+            pick(&U16, &MLRI_U16, algorithm, layout)
+        }
+    }
+
+    fn pick(
+        table: &'static [[Pipeline; 3]; 3],
+        mlri: &'static Pipeline,
+        algorithm: DemosaicAlgorithm,
+        layout: usize,
+    ) -> &'static Pipeline {
+        match algorithm {
+            DemosaicAlgorithm::Mlri => mlri,
+            _ => &table[algorithm.index()][layout],
         }
     }
 }
@@ -260,14 +273,14 @@ macro_rules! pipeline {
 /// (the other algorithms' `any` archives are 10-20% slower than their
 /// specialized ones), so the specialized archives were 1.6 MB per x86 target
 /// for nothing.
-const MLRI_U8: Pipeline = pipeline!(
+static MLRI_U8: Pipeline = pipeline!(
     u8,
     demosaic_mlri_u8_any,
     demosaic_mlri_u8_any_argv,
     demosaic_mlri_u8_any_metadata,
     DEMOSAIC_MLRI_U8_ANY_ARGUMENTS
 );
-const MLRI_U16: Pipeline = pipeline!(
+static MLRI_U16: Pipeline = pipeline!(
     u16,
     demosaic_mlri_u16_any,
     demosaic_mlri_u16_any_argv,
@@ -275,8 +288,8 @@ const MLRI_U16: Pipeline = pipeline!(
     DEMOSAIC_MLRI_U16_ANY_ARGUMENTS
 );
 
-/// `[algorithm][layout]`, in the order of `DemosaicAlgorithm::index` and `OutputLayout`.
-static U8: [[Pipeline; 3]; 4] = [
+/// `[algorithm][layout]`, in the order of `DemosaicAlgorithm::index` (Mlri apart) and `OutputLayout`.
+static U8: [[Pipeline; 3]; 3] = [
     [
         pipeline!(
             u8,
@@ -346,9 +359,8 @@ static U8: [[Pipeline; 3]; 4] = [
             DEMOSAIC_MENON2007_U8_ANY_ARGUMENTS
         ),
     ],
-    [MLRI_U8, MLRI_U8, MLRI_U8],
 ];
-static U16: [[Pipeline; 3]; 4] = [
+static U16: [[Pipeline; 3]; 3] = [
     [
         pipeline!(
             u16,
@@ -418,7 +430,6 @@ static U16: [[Pipeline; 3]; 4] = [
             DEMOSAIC_MENON2007_U16_ANY_ARGUMENTS
         ),
     ],
-    [MLRI_U16, MLRI_U16, MLRI_U16],
 ];
 
 /// Demosaics the raw Bayer frame `input` (shape `(H, W)`) into `output`
@@ -479,7 +490,7 @@ fn demosaic_buffers<T: DemosaicSample>(
 ) -> Result<(), Error> {
     check_frame_shapes(input.shape(), output.shape())?;
     let (red_row, red_column) = pattern.red_position();
-    let pipeline = &T::pipelines()[algorithm.index()][OutputLayout::of(output.strides()) as usize];
+    let pipeline = T::pipeline(algorithm, OutputLayout::of(output.strides()) as usize);
     ffi::call(
         pipeline,
         [

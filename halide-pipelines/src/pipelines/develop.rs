@@ -213,20 +213,33 @@ impl DevelopOutput for u16 {}
 mod sealed {
     use super::*;
 
-    /// Picks the archive built for an output type, algorithm and layout.
+    /// Picks the archive built for an output type, algorithm and layout
+    /// (0: interleaved, 1: any other).
     pub trait Pipelines {
-        fn pipelines() -> &'static [[Pipeline; 2]; 3];
+        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline;
     }
 
     impl Pipelines for u8 {
-        fn pipelines() -> &'static [[Pipeline; 2]; 3] {
-            &TO_U8
+        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
+            pick(&TO_U8, &MLRI_TO_U8, algorithm, layout)
         }
     }
 
     impl Pipelines for u16 {
-        fn pipelines() -> &'static [[Pipeline; 2]; 3] {
-            &TO_U16
+        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
+            pick(&TO_U16, &MLRI_TO_U16, algorithm, layout)
+        }
+    }
+
+    fn pick(
+        table: &'static [[Pipeline; 2]; 3],
+        mlri: &'static Pipeline,
+        algorithm: DemosaicAlgorithm,
+        layout: usize,
+    ) -> &'static Pipeline {
+        match algorithm {
+            DemosaicAlgorithm::Mlri => mlri,
+            _ => &table[algorithm.index()][layout],
         }
     }
 }
@@ -257,7 +270,24 @@ macro_rules! pipeline {
     };
 }
 
-/// `[algorithm][layout]`: `DemosaicAlgorithm::index`, then interleaved and any.
+/// MLRI ships one archive per output type for both layouts, as its plain
+/// demosaic does (see `demosaic.rs`).
+static MLRI_TO_U8: Pipeline = pipeline!(
+    u8,
+    develop_mlri_u8_any,
+    develop_mlri_u8_any_argv,
+    develop_mlri_u8_any_metadata,
+    DEVELOP_MLRI_U8_ANY_ARGUMENTS
+);
+static MLRI_TO_U16: Pipeline = pipeline!(
+    u16,
+    develop_mlri_u16_any,
+    develop_mlri_u16_any_argv,
+    develop_mlri_u16_any_metadata,
+    DEVELOP_MLRI_U16_ANY_ARGUMENTS
+);
+
+/// `[algorithm][layout]`: `DemosaicAlgorithm::index` (Mlri apart), then interleaved and any.
 static TO_U8: [[Pipeline; 2]; 3] = [
     [
         pipeline!(
@@ -424,7 +454,7 @@ fn develop_buffers<T: DevelopOutput>(
         Transfer::Srgb => 1,
     };
     ffi::call(
-        &T::pipelines()[algorithm.index()][layout],
+        T::pipeline(algorithm, layout),
         [
             input.arg(),
             Arg::I32(red_column as i32),
