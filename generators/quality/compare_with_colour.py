@@ -23,7 +23,8 @@ Agreement (the exit status): pixels more than 10 pixels from the border
 
 Report: PSNR (dB, 8-bit, 10-pixel border excluded, RGGB) per photo and mean,
 for our four algorithms, colour's, the MLRI oracle, and OpenCV's bilinear, VNG and EA, as a
-Markdown table for the README.
+Markdown table for the README; and our four on a grey zone plate: false colour by band of local
+frequency (`check_mlri_fringes.py`'s measures), where MLRI is weakest.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import cv2
 import numpy as np
 
 from bridge import build_bridge
+from check_mlri_fringes import BANDS, chroma_psnr, zone_plate, zone_plate_bands
 from mlri import demosaic_mlri
 from photos import interior, mosaic, photos, psnr
 
@@ -131,6 +133,24 @@ def report(bridge: list[str], images: dict[str, np.ndarray], scratch: Path) -> N
         print(f"| {column} | " + " | ".join(f"{v:.2f}" for v in values) + f" | **{np.mean(values):.2f}** |")
 
 
+def false_colour_report(bridge: list[str], scratch: Path) -> None:
+    """The shipped archives on a grey zone plate (check_mlri_fringes.py's, 8-bit
+    RGGB): every bit of chroma in the result is false colour. A report, not a
+    check: no constant was chosen by it."""
+    truth = zone_plate()
+    raw = mosaic(truth, "rggb")
+    results = ours(bridge, raw, "rggb", scratch)
+    print("\nZone plate (grey, 8-bit, RGGB, 10-pixel border excluded): PSNR, false-colour PSNR, and mean false")
+    print("colour (8-bit units) per band of local frequency in cycles/pixel (0.5: Nyquist):\n")
+    print("| algorithm | PSNR dB | false-colour dB | " + " | ".join(f"{lo}–{hi}" for lo, hi in BANDS) + " |")
+    print("|---|---|---|" + "---|" * len(BANDS))
+    for name in ALGORITHMS:
+        out = results[name]
+        bands = zone_plate_bands(out, truth)
+        print(f"| ours {name} | {psnr(out, truth, 255):.2f} | {chroma_psnr(out, truth):.2f} | "
+              + " | ".join(f"{v:.2f}" for v in bands) + " |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--report-only", action="store_true", help="skip the agreement check")
@@ -146,6 +166,7 @@ def main() -> int:
         scratch = Path(scratch_name)
         failures = [] if args.report_only else check_agreement(bridge, images, scratch)
         report(bridge, images, scratch)
+        false_colour_report(bridge, scratch)
     print(f"\n{time.monotonic() - started:.0f} s")
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
