@@ -115,6 +115,7 @@ def expand_matrix(entry: dict) -> list[dict]:
             "generator": entry["generator"],
             "params": {key: value.format(**combo) for key, value in entry["params"].items()},
             "features": entry.get("features", []),
+            "skip_variants": entry.get("skip_variants", []),
         }
         for combo in combos
     ]
@@ -166,7 +167,15 @@ def generate_pipeline(pipeline: dict, target: str, out_dir: Path, function_info:
     `write_signatures`; never shipped, bindgen cannot read it)."""
     params = [f"{key}={value}" for key, value in sorted(pipeline["params"].items())]
     name = pipeline["function"]
-    # A pipeline's own target features (`features` in the manifest), on every entry of the list.
+    # CPU variants this pipeline leaves out (`skip_variants`: dispatch entries
+    # holding any of those features), then its own target features
+    # (`features`), on every entry left.
+    if pipeline.get("skip_variants"):
+        entries = [entry for entry in target.split(",")
+                   if not set(pipeline["skip_variants"]) & set(entry.split("-"))]
+        if not entries:
+            sys.exit(f"error: {name}: skip_variants {pipeline['skip_variants']} leaves no variant of {target}")
+        target = ",".join(entries)
     if pipeline.get("features"):
         target = ",".join("-".join([entry, *pipeline["features"]]) for entry in target.split(","))
     emit = "c_header,static_library" + (",function_info_header" if function_info else "")

@@ -38,15 +38,31 @@ mod x86 {
 
     use halide_pipelines_sys::halide_runtime_sys::{
         halide_can_use_target_features, halide_target_feature_avx, halide_target_feature_avx2,
-        halide_target_feature_avx512, halide_target_feature_avx512_skylake, halide_target_feature_end,
-        halide_target_feature_f16c, halide_target_feature_fma, halide_target_feature_sse41, halide_target_feature_t,
+        halide_target_feature_avx512, halide_target_feature_avx512_cannonlake, halide_target_feature_avx512_skylake,
+        halide_target_feature_end, halide_target_feature_f16c, halide_target_feature_fma, halide_target_feature_sse41,
+        halide_target_feature_t,
     };
 
     /// The CPU variants of the x86-64 archives, best first, with the CPU
     /// features of their Halide targets (generators/pipelines.toml,
     /// `[targets.x86_64-unknown-linux-gnu]`); the last one, plain x86-64,
-    /// needs none and runs when none of these can.
-    const VARIANTS: [(&str, &[halide_target_feature_t]); 3] = [
+    /// needs none and runs when none of these can. (Only the 8-bit demosaic
+    /// archives have the Cannon Lake variant; the others run their Skylake one
+    /// there.)
+    const VARIANTS: [(&str, &[halide_target_feature_t]); 4] = [
+        (
+            "avx512 (avx512_cannonlake)",
+            &[
+                halide_target_feature_avx,
+                halide_target_feature_avx2,
+                halide_target_feature_avx512,
+                halide_target_feature_avx512_cannonlake,
+                halide_target_feature_avx512_skylake,
+                halide_target_feature_f16c,
+                halide_target_feature_fma,
+                halide_target_feature_sse41,
+            ],
+        ),
         (
             "avx512 (avx512_skylake)",
             &[
@@ -88,6 +104,7 @@ mod x86 {
             ("avx512bw", has!("avx512bw")),
             ("avx512dq", has!("avx512dq")),
             ("avx512vl", has!("avx512vl")),
+            ("avx512ifma", has!("avx512ifma")),
             ("avx512vbmi", has!("avx512vbmi")),
             ("avx512vnni", has!("avx512vnni")),
             ("avx512bf16", has!("avx512bf16")),
@@ -135,17 +152,20 @@ mod x86 {
         unsafe { halide_can_use_target_features(count, words.as_ptr()) != 0 }
     }
 
-    /// The same choice from CPUID: Halide's Skylake AVX-512 set, else AVX2 with
-    /// FMA and F16C, else SSE4.1.
+    /// The same choice from CPUID: Halide's Cannon Lake AVX-512 set (Skylake's
+    /// and IFMA, which Halide's runtime takes to imply VBMI), else its Skylake
+    /// set, else AVX2 with FMA and F16C, else SSE4.1.
     fn derived_variant() -> &'static str {
         let avx2 = has!("avx") && has!("avx2") && has!("fma") && has!("f16c") && has!("sse4.1");
         let avx512 = has!("avx512f") && has!("avx512cd") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl");
-        if avx2 && avx512 {
+        if avx2 && avx512 && has!("avx512ifma") {
             VARIANTS[0].0
-        } else if avx2 {
+        } else if avx2 && avx512 {
             VARIANTS[1].0
-        } else if has!("sse4.1") {
+        } else if avx2 {
             VARIANTS[2].0
+        } else if has!("sse4.1") {
+            VARIANTS[3].0
         } else {
             BASELINE
         }

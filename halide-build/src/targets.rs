@@ -135,9 +135,10 @@ mod tests {
     fn linux_x86_64_gets_the_dispatch_list_best_first() {
         let target = halide_target("x86_64-unknown-linux-gnu", None).unwrap();
         let entries: Vec<&str> = target.split(',').collect();
-        assert_eq!(entries.len(), 4);
-        assert!(entries[0].contains("avx512_skylake"));
-        assert_eq!(entries[3], "x86-64-linux-no_runtime-user_context");
+        assert_eq!(entries.len(), 5);
+        assert!(entries[0].contains("avx512_cannonlake"));
+        assert!(entries[1].contains("avx512_skylake") && !entries[1].contains("avx512_cannonlake"));
+        assert_eq!(entries[4], "x86-64-linux-no_runtime-user_context");
         assert!(entries.iter().all(|e| e.ends_with("-no_runtime-user_context")));
     }
 
