@@ -72,7 +72,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -89,7 +89,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -106,7 +106,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -174,7 +174,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -191,7 +191,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -208,7 +208,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -276,7 +276,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -293,7 +293,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__5_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -310,7 +310,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {

@@ -26,27 +26,6 @@ pub const DEMOSAIC_BILINEAR_U8_ANY_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
     ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
 ];
-/// `demosaic_bilinear_u16_interleaved`: the arguments after `__user_context`, in the order of `demosaic_bilinear_u16_interleaved_argv`.
-pub const DEMOSAIC_BILINEAR_U16_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
-    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
-    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
-];
-/// `demosaic_bilinear_u16_planar`: the arguments after `__user_context`, in the order of `demosaic_bilinear_u16_planar_argv`.
-pub const DEMOSAIC_BILINEAR_U16_PLANAR_ARGUMENTS: &[ArgumentInfo] = &[
-    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
-    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
-];
-/// `demosaic_bilinear_u16_any`: the arguments after `__user_context`, in the order of `demosaic_bilinear_u16_any_argv`.
-pub const DEMOSAIC_BILINEAR_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
-    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
-    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
-];
 /// `demosaic_malvar2004_u8_interleaved`: the arguments after `__user_context`, in the order of `demosaic_malvar2004_u8_interleaved_argv`.
 pub const DEMOSAIC_MALVAR2004_U8_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
@@ -68,27 +47,6 @@ pub const DEMOSAIC_MALVAR2004_U8_ANY_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
     ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
 ];
-/// `demosaic_malvar2004_u16_interleaved`: the arguments after `__user_context`, in the order of `demosaic_malvar2004_u16_interleaved_argv`.
-pub const DEMOSAIC_MALVAR2004_U16_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
-    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
-    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
-];
-/// `demosaic_malvar2004_u16_planar`: the arguments after `__user_context`, in the order of `demosaic_malvar2004_u16_planar_argv`.
-pub const DEMOSAIC_MALVAR2004_U16_PLANAR_ARGUMENTS: &[ArgumentInfo] = &[
-    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
-    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
-];
-/// `demosaic_malvar2004_u16_any`: the arguments after `__user_context`, in the order of `demosaic_malvar2004_u16_any_argv`.
-pub const DEMOSAIC_MALVAR2004_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
-    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
-    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
-    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
-];
 /// `demosaic_menon2007_u8_interleaved`: the arguments after `__user_context`, in the order of `demosaic_menon2007_u8_interleaved_argv`.
 pub const DEMOSAIC_MENON2007_U8_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
@@ -109,6 +67,48 @@ pub const DEMOSAIC_MENON2007_U8_ANY_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
     ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
     ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_bilinear_u16_interleaved`: the arguments after `__user_context`, in the order of `demosaic_bilinear_u16_interleaved_argv`.
+pub const DEMOSAIC_BILINEAR_U16_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_bilinear_u16_planar`: the arguments after `__user_context`, in the order of `demosaic_bilinear_u16_planar_argv`.
+pub const DEMOSAIC_BILINEAR_U16_PLANAR_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_bilinear_u16_any`: the arguments after `__user_context`, in the order of `demosaic_bilinear_u16_any_argv`.
+pub const DEMOSAIC_BILINEAR_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_malvar2004_u16_interleaved`: the arguments after `__user_context`, in the order of `demosaic_malvar2004_u16_interleaved_argv`.
+pub const DEMOSAIC_MALVAR2004_U16_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_malvar2004_u16_planar`: the arguments after `__user_context`, in the order of `demosaic_malvar2004_u16_planar_argv`.
+pub const DEMOSAIC_MALVAR2004_U16_PLANAR_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_malvar2004_u16_any`: the arguments after `__user_context`, in the order of `demosaic_malvar2004_u16_any_argv`.
+pub const DEMOSAIC_MALVAR2004_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
 ];
 /// `demosaic_menon2007_u16_interleaved`: the arguments after `__user_context`, in the order of `demosaic_menon2007_u16_interleaved_argv`.
 pub const DEMOSAIC_MENON2007_U16_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
