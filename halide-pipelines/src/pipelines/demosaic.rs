@@ -223,26 +223,29 @@ mod sealed {
 
     impl Pipelines for u8 {
         fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
-            pick(&U8, &MLRI_U8, algorithm, layout)
+            pick_archive(&U8, &MLRI_U8, algorithm, layout)
         }
     }
 
     impl Pipelines for u16 {
         fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
-            pick(&U16, &MLRI_U16, algorithm, layout)
+            pick_archive(&U16, &MLRI_U16, algorithm, layout)
         }
     }
+}
 
-    fn pick(
-        table: &'static [[Pipeline; 3]; 3],
-        mlri: &'static Pipeline,
-        algorithm: DemosaicAlgorithm,
-        layout: usize,
-    ) -> &'static Pipeline {
-        match algorithm {
-            DemosaicAlgorithm::Mlri => mlri,
-            _ => &table[algorithm.index()][layout],
-        }
+/// The archive for `algorithm` and layout index `layout`, of demosaic or
+/// develop: Mlri has one archive for every layout (`mlri`), the others a row
+/// of `table` each, in the order of [`DemosaicAlgorithm::index`].
+pub(crate) fn pick_archive<const LAYOUTS: usize>(
+    table: &'static [[Pipeline; LAYOUTS]; 3],
+    mlri: &'static Pipeline,
+    algorithm: DemosaicAlgorithm,
+    layout: usize,
+) -> &'static Pipeline {
+    match algorithm {
+        DemosaicAlgorithm::Mlri => mlri,
+        _ => &table[algorithm.index()][layout],
     }
 }
 

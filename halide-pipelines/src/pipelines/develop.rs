@@ -7,7 +7,7 @@ use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
 use crate::error::Error;
 use crate::ffi::{self, Arg, ArgSpec, Pipeline};
-use crate::pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, OutputLayout, check_frame_shapes};
+use crate::pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, OutputLayout, check_frame_shapes, pick_archive};
 use crate::pipelines::with_buffers;
 
 /// How linear values are encoded in the output.
@@ -221,25 +221,13 @@ mod sealed {
 
     impl Pipelines for u8 {
         fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
-            pick(&TO_U8, &MLRI_TO_U8, algorithm, layout)
+            pick_archive(&TO_U8, &MLRI_TO_U8, algorithm, layout)
         }
     }
 
     impl Pipelines for u16 {
         fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
-            pick(&TO_U16, &MLRI_TO_U16, algorithm, layout)
-        }
-    }
-
-    fn pick(
-        table: &'static [[Pipeline; 2]; 3],
-        mlri: &'static Pipeline,
-        algorithm: DemosaicAlgorithm,
-        layout: usize,
-    ) -> &'static Pipeline {
-        match algorithm {
-            DemosaicAlgorithm::Mlri => mlri,
-            _ => &table[algorithm.index()][layout],
+            pick_archive(&TO_U16, &MLRI_TO_U16, algorithm, layout)
         }
     }
 }
