@@ -75,6 +75,11 @@ class Constants:
 
 CONSTANTS = Constants()
 
+# Stages that Halide 21 does not fold on its own: each is read by stages
+# several rows apart, so they kept a whole tile (~300 KB each). demosaic.py's
+# line-buffered schedule folds them explicitly (LINE_FOLD rows).
+UNFOLDED_STAGES = ("mlri_lin_h", "mlri_lin_v", "mlri_diff_h", "mlri_diff_v", "mlri_green")
+
 
 def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
          peak: float = 255.0) -> tuple[hl.Func, list[hl.Func]]:
@@ -132,23 +137,20 @@ def mlri(mosaic: hl.Func, wide: hl.Type, constants: Constants = CONSTANTS,
         stages.append(f)
         return f
 
-    def element(ref, i, count):
-        return ref if count == 1 else ref[i]
-
     def run_sum(name, f, count, length, step, along):
-        """A stage whose element i at (x, y) is the sum of f's element i at
-        0, step, ..., (length - 1) step along the direction: the first four
+        """A stage whose element i (of `count`: f is a Tuple) at (x, y) is
+        the sum of f's element i at 0, step, ..., (length - 1) step along the
+        direction: the first four
         taps summed directly, then doubled (8, 16, ...) by stages of one add
         each. (Direct sums of the 17-tap windows were most of MLRI's time.)"""
         first = min(4, length)
-        run = stage(f"{name}_{first}", [sum_of([element(along(f, k * step, 0), i, count)
-                                                for k in range(first)]) for i in range(count)])
+        run = stage(f"{name}_{first}", [sum_of([along(f, k * step, 0)[i] for k in range(first)])
+                                               for i in range(count)])
         size = first
         while size < length:
             if 2 * size > length:
                 raise ValueError(f"run_sum: length {length} is not 4 * 2^k")
-            run = stage(f"{name}_{2 * size}", [element(along(run, 0, 0), i, count)
-                                               + element(along(run, size * step, 0), i, count)
+            run = stage(f"{name}_{2 * size}", [along(run, 0, 0)[i] + along(run, size * step, 0)[i]
                                                for i in range(count)])
             size *= 2
         return run
