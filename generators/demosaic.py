@@ -30,13 +30,17 @@ import halide as hl
 from common import allow_any_stride
 from demosaic_bilinear import bilinear
 from demosaic_malvar2004 import malvar2004
-from demosaic_menon2007 import menon2007
+from demosaic_menon2007 import SITE_VAR, menon2007
 from demosaic_mlri import UNFOLDED_STAGES, mlri
 
 # Algorithms written per 2x2 tile on the four colour planes, in integers.
 TILE_ALGORITHMS = {"bilinear": bilinear, "malvar2004": malvar2004}
-# Algorithms written per pixel in float32, with intermediate stages.
-STAGED_ALGORITHMS = {"menon2007": menon2007, "mlri": mlri}
+# Algorithms with intermediate stages (float32, or exact 16-bit fixed point
+# where `staged_type` says so): per 2x2 tile, stages holding one value per
+# site of a kind (two per tile, Var SITE_VAR, unrolled); and per pixel.
+SITE_ALGORITHMS = {"menon2007": menon2007}
+PIXEL_ALGORITHMS = {"mlri": mlri}
+STAGED_ALGORITHMS = {**SITE_ALGORITHMS, **PIXEL_ALGORITHMS}
 # Staged algorithms whose stages are line-buffered (see `schedule`) rather
 # than computed per tile.
 LINE_BUFFERED = ("mlri",)
@@ -57,14 +61,17 @@ LAYOUTS = ("interleaved", "planar", "any")
 # also split the strip into tiles of TILE_WIDTH columns so that the float
 # buffers of all their stages fit in L2 too (with whole 4000-column strips they
 # were 8 MB and every stage streamed through L3); the taller strip keeps the
-# rows recomputed between strips (8 above and below) a small share.
+# rows recomputed between strips (8 above and below) a small share. Menon2007
+# (u8 Int16 stages, u16 float32, JIT, 2 loaded threads, ms a 12 MP frame):
+# strip x tile 64 x 256 12.6 / 17.6, 64 x 512 11.6 / 16.7, 96 x 512 10.6-10.8
+# / 15.7, 128 x 512 10.9 / 16.1, 64 x 1024 11.3 / 16.8.
 STRIP = 16
 # The loops of the output of the integer algorithms inside a strip: one output
 # row, and one block of it (`schedule`), where `rows` is stored and computed.
 OUTPUT_ROW = "row"
 OUTPUT_BLOCK = "block"
-STAGED_STRIP = 64
-TILE_WIDTH = 256
+STAGED_STRIP = 96
+TILE_WIDTH = 512
 # Line-buffered algorithms (MLRI): strips of rows (parallel), cut into tiles
 # of columns down which every stage slides one row per output row. Measured
 # (12 MP u8, JIT, 2 loaded threads, x Menon2007 of the same run): strip x
@@ -153,17 +160,27 @@ class Demosaic(hl.Generator):
         """An integer algorithm's value, as `rows` stores it."""
         return hl.saturating_cast(sample, value)
 
-    def staged_mosaic(self, mirrored, x, y):
-        """The float algorithms' mosaic at input pixel (x, y)."""
-        return hl.cast(hl.Float(32), mirrored[x, y])
+    def staged_type(self, sample):
+        """The type the staged algorithms compute in: float32, or for 8-bit
+        Menon2007 16-bit fixed point (exact, see demosaic_menon2007.py)."""
+        if self.algorithm == "menon2007" and sample == hl.UInt(8):
+            return hl.Int(16)
+        return hl.Float(32)
+
+    def staged_mosaic(self, mirrored, x, y, wide):
+        """The staged algorithms' mosaic at input pixel (x, y), of type `wide`."""
+        return hl.cast(wide, mirrored[x, y])
 
     def staged_peak(self, sample):
         """The largest value of the float algorithms' mosaic."""
         return float(2 ** sample.bits() - 1)
 
     def staged_result(self, sample, value):
-        """A float algorithm's value, as the last stage stores it."""
-        return hl.saturating_cast(sample, hl.round(value))
+        """A staged algorithm's value, as the last stage stores it (integer
+        values are rounded already)."""
+        if not isinstance(value, hl.Expr):
+            value = hl.Expr(value)
+        return hl.saturating_cast(sample, hl.round(value) if value.type().is_float() else value)
 
     def finish(self, stage, c, x, y):
         """The output at (c, x, y) of the stage that holds the RGB values."""
@@ -275,16 +292,16 @@ class Demosaic(hl.Generator):
         return [(mosaic, x)], schedule_tiles
 
     def staged_algorithm(self, mirrored, sample, c, x, y):
-        """Float algorithms with intermediate stages, per pixel of the
-        RGGB-shifted mosaic."""
+        """Algorithms with intermediate stages: per 2x2 tile (`site_algorithm`)
+        or, here, per pixel of the RGGB-shifted mosaic."""
+        if self.algorithm in SITE_ALGORITHMS:
+            return self.site_algorithm(mirrored, sample, c, x, y)
         shifted = hl.Func("shifted")
-        shifted[x, y] = self.staged_mosaic(mirrored, x + self.red_x, y + self.red_y)
-        if self.algorithm == "mlri":
-            # MLRI's eps constants are in 8-bit units squared: scaled by
-            # (peak / 255)^2, as its oracle does.
-            rgb, stages = mlri(shifted, hl.Float(32), peak=self.staged_peak(sample))
-        else:
-            rgb, stages = STAGED_ALGORITHMS[self.algorithm](shifted, hl.Float(32))
+        wide = self.staged_type(sample)
+        shifted[x, y] = self.staged_mosaic(mirrored, x + self.red_x, y + self.red_y, wide)
+        # MLRI's eps constants are in 8-bit units squared: scaled by
+        # (peak / 255)^2, as its oracle does.
+        rgb, stages = mlri(shifted, wide, peak=self.staged_peak(sample))
         # The final arithmetic is a stage of its own, computed the same way
         # whatever the output layout: the layouts then agree to the bit (float
         # code inlined into differently vectorized stores need not).
@@ -298,6 +315,41 @@ class Demosaic(hl.Generator):
 
         stage_x = shifted.args()[0]
         return [(shifted, stage_x)] + [(stage, stage.args()[0]) for stage in stages], schedule_result
+
+    def site_algorithm(self, mirrored, sample, c, x, y):
+        """Staged algorithms written per 2x2 tile (Menon2007), whose stages
+        hold one value per site of a kind (see demosaic_menon2007.py)."""
+        wide = self.staged_type(sample)
+        # The RGGB-shifted mosaic split into its even and odd columns (every
+        # stage reads a known parity densely), numbered from one tile up and
+        # left of the frame, as `tile_algorithm` does and for the same reason.
+        tx, p = hl.Var("tx"), hl.Var("p")
+        shifted = hl.Func("shifted")
+        shifted[tx, p, y] = self.staged_mosaic(mirrored, 2 * tx + p + self.red_x - 2, y + self.red_y - 2, wide)
+        values, stages = SITE_ALGORITHMS[self.algorithm](shifted, wide)
+        ty, dx, dy = hl.Var("ty"), hl.Var("dx"), hl.Var("dy")
+        tiles = hl.Func("tiles")
+        tiles[c, dx, dy, tx, ty] = hl.mux(c, [
+            self.staged_result(sample, hl.select(dy == 0, hl.select(dx == 0, values[0][k], values[1][k]),
+                                                 hl.select(dx == 0, values[2][k], values[3][k])))
+            for k in range(3)
+        ])
+        # As `rows` in `tile_algorithm`: x and y split by 2 at even bounds and
+        # unrolled, so each pixel's site is known and only its formula runs.
+        # Also the last stage, computed the same way whatever the output layout.
+        result = hl.Func("result")
+        result[c, x, y] = tiles[c, x % 2, y % 2, x // 2, y // 2]
+        self.output[c, x, y] = self.finish(result, c, x - self.red_x + 2, y - self.red_y + 2)
+
+        def schedule_result(out, at, strip, vector):
+            rdx, rdy, rtx, rty = hl.Var("rdx"), hl.Var("rdy"), hl.Var("rtx"), hl.Var("rty")
+            result.compute_at(out, at).hoist_storage(out, strip).bound(c, 0, 3).reorder_storage(x, c, y)
+            result.align_bounds(x, 2).align_bounds(y, 2)
+            result.split(x, rtx, rdx, 2).split(y, rty, rdy, 2)
+            result.reorder(rdx, c, rtx, rdy, rty).unroll(rdx).unroll(c).unroll(rdy)
+            result.vectorize(rtx, self.natural_vector_size(wide), hl.TailStrategy.RoundUp)
+
+        return [(shifted, tx)] + [(stage, stage.args()[0]) for stage in stages], schedule_result
 
     def schedule(self, producers, schedule_last_stage, c, x, y, sample):
         vector = self.natural_vector_size(sample)
@@ -364,7 +416,13 @@ class Demosaic(hl.Generator):
         # logic runs once per sample; later stages read their producers densely).
         for producer, px in producers:
             width = float_vector if producer.types()[0] == hl.Float(32) else vector
+            if producer.types()[0] == hl.Int(16):
+                width = self.natural_vector_size(hl.Int(16))
             producer.compute_at(out, at).vectorize(px, width, hl.TailStrategy.RoundUp)
+            for arg in producer.args():
+                # The two sites (or column parities) of a tile, unrolled.
+                if arg.name() in (SITE_VAR, "p"):
+                    producer.bound(arg, 0, 2).unroll(arg)
             if line_buffered:
                 # Stored for the tile, computed per output row: Halide slides
                 # each stage down the tile, one new row per output row, and

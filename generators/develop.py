@@ -100,7 +100,10 @@ class Develop(Demosaic):
     def tile_result(self, sample, wide, value):
         return value
 
-    def staged_mosaic(self, mirrored, x, y):
+    def staged_type(self, sample):
+        return hl.Float(32)
+
+    def staged_mosaic(self, mirrored, x, y, wide):
         return self.linear(mirrored, x, y)
 
     def staged_peak(self, sample):

@@ -13,6 +13,8 @@ step on) on scikit-image's bundled photos, mosaicked as RGGB:
   on full-range 16-bit noise;
 * that the per-strip schedule (strips of 32 rows, every stage computed per
   strip) gives the same bytes as a compute_root schedule;
+* that the 8-bit archives' arithmetic, Int(16) fixed point, gives the same
+  bytes as float32 (every stage holds the same integers);
 * a 16-bit run (the photo * 257), where only the PSNR is asserted.
 
 A border of 10 pixels is excluded everywhere: colour zero-pads its 5x5
@@ -32,7 +34,7 @@ import halide as hl
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from demosaic_menon2007 import menon2007  # noqa: E402
+from demosaic_menon2007 import CHROMA, GREEN, menon2007  # noqa: E402
 from photos import BORDER, interior, mosaic, photos, psnr  # noqa: E402
 
 STRIP = 32
@@ -62,38 +64,59 @@ def to_halide(raw):
     return hl.Buffer(np.ascontiguousarray(raw))
 
 
-def mirrored_mosaic(source, x, y):
-    mosaic = hl.Func("mosaic")
-    mosaic[x, y] = hl.cast(hl.Float(32), hl.BoundaryConditions.mirror_interior(source)[x, y])
-    return mosaic
+def split_mosaic(source, wide):
+    """The mirrored mosaic as menon2007 reads it: columns(tx, p, y) is pixel
+    (2 tx + p, y)."""
+    tx, p, y = hl.Var("tx"), hl.Var("p"), hl.Var("y")
+    columns = hl.Func("columns")
+    columns[tx, p, y] = hl.cast(wide, hl.BoundaryConditions.mirror_interior(source)[2 * tx + p, y])
+    return columns
+
+
+def full_resolution(values, tx, ty):
+    """rgb(c, x, y) from menon2007's per-site values of tile (tx, ty)."""
+    c, x, y = hl.Var("c"), hl.Var("x"), hl.Var("y")
+    per_tile = hl.Func("per_tile")
+    dx, dy = hl.Var("dx"), hl.Var("dy")
+    per_tile[c, dx, dy, tx, ty] = hl.mux(c, [
+        hl.select(dy == 0, hl.select(dx == 0, values[0][k], values[1][k]),
+                  hl.select(dx == 0, values[2][k], values[3][k]))
+        for k in range(3)])
+    rgb = hl.Func("rgb")
+    rgb[c, x, y] = per_tile[c, x % 2, y % 2, x // 2, y // 2]
+    return rgb
 
 
 class Demosaic:
-    """A JIT-compiled Menon pipeline for one sample type and schedule. The raw
-    frame is an ImageParam, so one compilation serves every image."""
+    """A JIT-compiled Menon pipeline for one sample type, arithmetic (`wide`:
+    Float(32), or Int(16) for 8-bit samples) and schedule. The raw frame is an
+    ImageParam, so one compilation serves every image."""
 
-    def __init__(self, sample, schedule):
+    def __init__(self, sample, schedule, wide=hl.Float(32)):
         self.sample = sample
         self.raw = hl.ImageParam(sample, 2, "raw")
-        c, x, y = hl.Var("c"), hl.Var("x"), hl.Var("y")
-        mosaic = mirrored_mosaic(self.raw, x, y)
-        rgb, stages = menon2007(mosaic, hl.Float(32))
+        columns = split_mosaic(self.raw, wide)
+        values, stages = menon2007(columns, wide)
+        tx = columns.args()[0]
+        rgb = full_resolution(values, tx, hl.Var("ty"))
+        c, x, y = rgb.args()
         out = hl.Func("out")
         out[c, x, y] = hl.cast(sample, hl.clamp(hl.round(rgb[c, x, y]), 0.0, float(2 ** sample.bits() - 1)))
 
         out.bound(c, 0, 3).reorder(c, x, y).unroll(c)
+        producers = [columns] + stages
         if schedule == "root":
-            for f in [mosaic] + stages:
-                f.compute_root().parallel(y).vectorize(x, VECTOR)
+            for f in producers:
+                f.compute_root().vectorize(f.args()[0], VECTOR)
             out.parallel(y).vectorize(x, VECTOR)
         elif schedule == "strips":
             # What the AOT generator does: parallel strips of rows, every
-            # stage computed per strip, vectorized in x.
+            # stage computed per strip, vectorized in tx, its sites unrolled.
             yo, yi = hl.Var("yo"), hl.Var("yi")
             out.split(y, yo, yi, STRIP, hl.TailStrategy.GuardWithIf).parallel(yo)
             out.vectorize(x, VECTOR, hl.TailStrategy.GuardWithIf)
-            for f in [mosaic] + stages:
-                f.compute_at(out, yo).vectorize(x, VECTOR)
+            for f in producers:
+                f.compute_at(out, yo).vectorize(f.args()[0], VECTOR).bound(f.args()[1], 0, 2).unroll(f.args()[1])
         else:
             raise ValueError(schedule)
         self.out = out
@@ -126,19 +149,33 @@ def check_axes():
     assert np.array_equal(interior(ours)[:, -5:], interior(img)[:, -5:]), "flat colours not reproduced (axis or channel order?)"
 
 
+def at_pixels(plane, sites, shape):
+    """A stage realized over tiles, numpy (ty, site, tx), as a full-resolution
+    array holding its values at its sites' pixels (NaN elsewhere)."""
+    full = np.full(shape, np.nan)
+    for index, (px, py) in enumerate(sites):
+        rows, columns = full[py::2, px::2].shape
+        full[py::2, px::2] = plane[:rows, index, :columns]
+    return full
+
+
 def check_exact_stages(name, raw):
     """Before the refining step everything is exact for integer input, so the
-    stages must equal colour's refining_step=False output bit for bit."""
-    x, y = hl.Var("x"), hl.Var("y")
-    _, stages = menon2007(mirrored_mosaic(to_halide(raw), x, y), hl.Float(32))
+    stages (in their units) must equal colour's refining_step=False output
+    bit for bit."""
+    _, stages = menon2007(split_mosaic(to_halide(raw), hl.Float(32)), hl.Float(32))
     # Halide suffixes repeated Func names ("menon_diff0$1"): match the stem.
     by_name = {f.name().split("$")[0]: f for f in stages}
-    wanted = ["menon_diff0", "menon_diff0_h", "menon_diff0_v", "menon_red_minus_blue"]
+    # name: (sites, units per sample)
+    wanted = {"menon_diff0": (CHROMA, 4), "menon_diff0_h": (GREEN, 8), "menon_diff0_v": (GREEN, 8),
+              "menon_rb_chroma": (CHROMA, 48)}
     for f in stages:
         f.compute_root()
     height, width = raw.shape
-    realized = hl.Pipeline([by_name[n] for n in wanted]).realize([width, height])
-    diff0, diff0_h, diff0_v, rb = (interior(np.array(b)).astype(np.float64) for b in realized)
+    realized = hl.Pipeline([by_name[n] for n in wanted]).realize([(width + 1) // 2, 2, (height + 1) // 2])
+    diff0, diff0_h, diff0_v, rb = (
+        interior(at_pixels(np.array(b).astype(np.float64), sites, raw.shape)) / units
+        for b, (sites, units) in zip(realized, wanted.values()))
 
     ref = colour_menon(raw, refining_step=False)
     r0, g0, b0 = (interior(ref[..., k]) for k in range(3))
@@ -183,6 +220,7 @@ def main():
 
     root8, strips8 = Demosaic(hl.UInt(8), "root"), Demosaic(hl.UInt(8), "strips")
     strips16 = Demosaic(hl.UInt(16), "strips")
+    fixed8 = Demosaic(hl.UInt(8), "strips", hl.Int(16))
     print(f"JIT compile: {root8.compile_seconds:.1f} s (compute_root), "
           f"{strips8.compile_seconds:.1f} s (strips, 8-bit), "
           f"{strips16.compile_seconds:.1f} s (strips, 16-bit)")
@@ -194,6 +232,7 @@ def main():
         raw = mosaic(img)
         ours, _ = strips8(raw)
         ours_root, _ = root8(raw)
+        ours_fixed, _ = fixed8(raw)
         _, seconds = strips8(raw)  # warm
         start = time.perf_counter()
         ref = colour_menon(raw)
@@ -205,11 +244,14 @@ def main():
         exact = np.mean(diff == 0)
         ours_db, theirs_db = psnr8(ours, img), psnr8(theirs, img)
         same_schedule = np.array_equal(ours, ours_root)
+        # Int(16) stages hold exactly the float32 stages' integer values.
+        same_arithmetic = np.array_equal(ours, ours_fixed)
         print(f"{name:<16} {img.shape[1]:>4}x{img.shape[0]:<4} {ours_db:8.3f} {theirs_db:9.3f} "
               f"{100 * agree:8.3f}% {100 * exact:6.2f}% {diff.max():4.0f} "
               f"{1000 * seconds:8.1f} {colour_seconds:8.2f}"
-              + ("" if same_schedule else "  strips != compute_root!"))
-        ok &= same_schedule and ours_db >= theirs_db - PSNR_SLACK and agree >= MIN_AGREEMENT
+              + ("" if same_schedule else "  strips != compute_root!")
+              + ("" if same_arithmetic else "  Int(16) != Float(32)!"))
+        ok &= same_schedule and same_arithmetic and ours_db >= theirs_db - PSNR_SLACK and agree >= MIN_AGREEMENT
 
     print("\n16-bit (photo * 257); PSNR in 8-bit terms, agreement in 16-bit units:")
     print(f"{'image':<16} {'ours dB':>8} {'colour dB':>9} {'agree<=2':>9} {'agree<=257':>10} {'max':>5}")
