@@ -293,7 +293,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__5_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
