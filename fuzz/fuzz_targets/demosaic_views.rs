@@ -19,7 +19,8 @@
 
 use arbitrary::Arbitrary;
 use halide_pipelines::{
-    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, Error, demosaic, demosaic_to_array,
+    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, Error, ExpectedExtent, demosaic,
+    demosaic_to_array,
 };
 use halide_pipelines_fuzz::{Backing, InputSpec, Plain, ViewSpec, feature, stride_class};
 use libfuzzer_sys::fuzz_target;
@@ -299,7 +300,7 @@ fn expected_error([height, width]: [usize; 2], [out_height, out_width, channels]
                 argument: "input",
                 axis,
                 actual: extent,
-                expected: "at least 2".into(),
+                expected: ExpectedExtent::AtLeast(2),
             });
         }
     }
@@ -309,7 +310,11 @@ fn expected_error([height, width]: [usize; 2], [out_height, out_width, channels]
                 argument: "output",
                 axis,
                 actual,
-                expected: format!("equal to the input's extent {expected}"),
+                expected: ExpectedExtent::SameAs {
+                    argument: "input",
+                    axis,
+                    extent: expected,
+                },
             });
         }
     }
@@ -317,7 +322,7 @@ fn expected_error([height, width]: [usize; 2], [out_height, out_width, channels]
         argument: "output",
         axis: 2,
         actual: channels,
-        expected: "3 (R, G, B)".into(),
+        expected: ExpectedExtent::Exactly(3),
     })
 }
 

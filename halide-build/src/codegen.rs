@@ -1,9 +1,11 @@
 //! The Rust code written to `OUT_DIR/halide_pipelines.rs`: per pipeline, the
 //! two C declarations and a safe function calling `halide_pipelines::custom`.
 //!
-//! The generated code holds no `unsafe` block: only `unsafe extern "C"`
-//! declarations; the call goes through halide-pipelines, which checks the
-//! signature against the archive's metadata before the first call.
+//! The generated code's `unsafe` is in two places, each with its proof: the
+//! `unsafe extern "C"` declarations of the two symbols Halide wrote for one
+//! pipeline, and the `unsafe` construction of `custom::Pipeline` from exactly
+//! those two. The call goes through halide-pipelines, which checks the
+//! signature and target against the archive's metadata before the first call.
 
 use std::fmt::Write;
 
@@ -89,10 +91,10 @@ fn function(out: &mut String, p: &Emit<'_>) {
     let _ = write!(
         out,
         r#"
-// Declaring them is the one unsafe item: every Halide `_argv` entry point has
-// this C signature, and halide-pipelines checks `_metadata` (names, kinds,
-// types, ranks) before the first call. Allowed here so crates that
-// `#![deny(unsafe_code)]` can include the file.
+// Every Halide `_argv` entry point has this C signature, and `_metadata`
+// returns the pipeline's static `halide_filter_metadata_t`; halide-pipelines
+// checks it (names, kinds, types, ranks, target) before the first call.
+// Allowed here so crates that `#![deny(unsafe_code)]` can include the file.
 #[allow(unsafe_code)]
 unsafe extern "C" {{
     fn {symbol}_argv(args: *mut *mut ::core::ffi::c_void) -> ::core::ffi::c_int;
@@ -108,14 +110,20 @@ unsafe extern "C" {{
 /// outputs need, or a scalar outside its declared range), or
 /// [`Error::PipelineMismatch`](::halide_pipelines::Error::PipelineMismatch) if the
 /// linked archive is not the one this function was generated for.
-#[allow(clippy::too_many_arguments, dead_code)]
+#[allow(clippy::too_many_arguments, dead_code, unsafe_code)]
 pub fn {function}({params}) -> ::core::result::Result<(), ::halide_pipelines::Error> {{
-    static PIPELINE: {CUSTOM}::Pipeline = {CUSTOM}::Pipeline::new(
-        {function_name:?},
-        {symbol}_argv,
-        {symbol}_metadata,
-        &[{specs}],
-    );
+    // SAFETY: `{symbol}_argv` and `{symbol}_metadata` are the two entry points
+    // Halide generated for the one pipeline `{symbol}` (halide-build compiled it
+    // with `user_context` and names every pipeline's symbols uniquely), and its
+    // metadata is static data; the argument list is checked against it.
+    static PIPELINE: {CUSTOM}::Pipeline = unsafe {{
+        {CUSTOM}::Pipeline::new(
+            {function_name:?},
+            {symbol}_argv,
+            {symbol}_metadata,
+            &[{specs}],
+        )
+    }};
     {CUSTOM}::call(&PIPELINE, [{args}])
 }}
 "#,
@@ -167,6 +175,12 @@ mod tests {
         ));
         assert!(code.contains("fn my_crate_blur_u8_argv("));
         assert!(code.contains("ArgSpec::scalar::<i32>(\"type\")"));
-        assert!(!code.contains("unsafe {"), "no unsafe blocks in generated code");
+        // The one unsafe block builds the Pipeline from the two symbols of one
+        // pipeline, with its proof.
+        assert_eq!(code.matches("unsafe {").count(), 1, "{code}");
+        let proof = code
+            .find("// SAFETY: `my_crate_blur_u8_argv` and `my_crate_blur_u8_metadata`")
+            .unwrap();
+        assert!(proof < code.find("unsafe {").unwrap());
     }
 }

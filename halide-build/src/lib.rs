@@ -57,6 +57,8 @@ pub const GENERATED_FILE: &str = "halide_pipelines.rs";
 #[derive(Debug, Default, Clone)]
 pub struct Build {
     generators: Vec<Generator>,
+    /// The Halide target of this crate's pipelines, if the builder sets one.
+    target: Option<String>,
     /// The first misuse of the builder, reported by `compile` (the builder
     /// methods chain, so they cannot return it).
     misuse: Option<String>,
@@ -122,6 +124,20 @@ impl Build {
         self
     }
 
+    /// Builds this crate's pipelines for the Halide target `target` (one target
+    /// string, or a comma-separated list for run-time dispatch, best first)
+    /// instead of the table's CPU variants for cargo's `TARGET`. It overrides
+    /// `HL_TARGET`. `no_runtime` and `user_context` are always added.
+    ///
+    /// A target with `no_asserts` builds, with a warning, but every call of its
+    /// functions returns `Error::UncheckedArchive` (the safe functions rely on
+    /// Halide's bounds checks); a list whose entries disagree on it is an error.
+    #[must_use]
+    pub fn target(mut self, target: &str) -> Self {
+        self.target = Some(target.to_owned());
+        self
+    }
+
     fn misuse(&mut self, detail: String) {
         self.misuse.get_or_insert(detail);
     }
@@ -143,7 +159,7 @@ impl Build {
             rust_target: cargo("TARGET")?,
             package: cargo("CARGO_PKG_NAME")?,
             halide_python: env("HALIDE_PYTHON"),
-            hl_target: env("HL_TARGET"),
+            hl_target: self.target.clone().or_else(|| env("HL_TARGET")),
             docs_rs: env("DOCS_RS").is_some(),
             cxx: if self.generators.iter().any(|g| cpp::is_cpp(&g.file)) {
                 env("CXX")
@@ -309,6 +325,12 @@ fn run_generators<'r>(
 ) -> Result<Vec<Built<'r>>, Error> {
     let python = python::find(context.halide_python.as_deref())?;
     let target = targets::halide_target(&context.rust_target, context.hl_target.as_deref())?;
+    if targets::is_unchecked(&target) {
+        directives.push(format!(
+            "warning=halide-build: the Halide target `{target}` has `no_asserts`: the generated functions \
+             will refuse every call (Error::UncheckedArchive), since safe calls rely on Halide's bounds checks"
+        ));
+    }
     // At most `jobs` Python processes at once (cargo's NUM_JOBS): each holds
     // an LLVM compiling several CPU variants.
     // Each C++ generator file is compiled once, into a program of its own.

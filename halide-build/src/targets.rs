@@ -26,6 +26,17 @@ pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Resul
                 known: parse(TABLE).into_iter().map(|(rust, _)| rust).collect(),
             })?,
     };
+    let unchecked = entries.iter().filter(|t| is_unchecked(t)).count();
+    if unchecked != 0 && unchecked != entries.len() {
+        // The archive's metadata names only the last entry's target, which is
+        // what halide-pipelines checks at run time: a variant without checks
+        // hidden behind a checked last entry would run unnoticed.
+        return Err(Error::Usage(format!(
+            "the Halide target list `{}` has `no_asserts` in some entries but not all: safe calls need \
+             Halide's bounds checks in every variant; remove `no_asserts`",
+            entries.join(",")
+        )));
+    }
     if let Some(feature) = entries
         .iter()
         .flat_map(|t| t.split('-'))
@@ -41,6 +52,12 @@ pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Resul
         .map(|t| with_forced_features(t))
         .collect::<Vec<_>>()
         .join(","))
+}
+
+/// Whether a Halide target (or a comma-separated list) turns off Halide's
+/// assertions, the bounds checks safe calls rely on.
+pub(crate) fn is_unchecked(target: &str) -> bool {
+    target.split([',', '-']).any(|feature| feature == "no_asserts")
 }
 
 /// The table's entry for `rust_target`: its own, except that `-linux-musl`
@@ -180,6 +197,23 @@ mod tests {
         );
         assert_eq!(halide_target("x86_64-pc-windows-msvc", None).unwrap(), gnu);
         assert!(halide_target("aarch64-pc-windows-msvc", None).is_err());
+    }
+
+    #[test]
+    fn lists_that_disagree_on_halides_checks_are_refused() {
+        let error = halide_target(
+            "x86_64-unknown-linux-gnu",
+            Some("x86-64-linux-avx2-no_asserts,x86-64-linux"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("no_asserts") && error.contains("some entries"),
+            "{error}"
+        );
+        let uniform = halide_target("x86_64-unknown-linux-gnu", Some("host-no_asserts")).unwrap();
+        assert!(is_unchecked(&uniform), "{uniform}");
+        assert!(!is_unchecked(&halide_target("x86_64-unknown-linux-gnu", None).unwrap()));
     }
 
     #[test]

@@ -130,6 +130,12 @@ fn fixture_crates_build_run_and_cache() {
     );
     assert!(!new.iter().any(|run| run.contains(" -g ")), "{new:?}");
 
+    // Built with `no_asserts` (the builder's `.target`): a warning at build time,
+    // and every call refused before Halide runs.
+    let text = cargo.ok(&["run", "-p", "fixture-unchecked"]);
+    assert!(text.contains("warning") && text.contains("no_asserts"), "{text}");
+    assert!(text.contains("fixture unchecked: all checks passed"), "{text}");
+
     // A generator that raises: a build error with Python's message, naming the generator.
     let output = cargo.run(&["build", "-p", "fixture-raises"]);
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -32,15 +32,12 @@
 //! This module is the stable interface between `halide-build` and this crate:
 //! generated code uses nothing else.
 
-use halide_runtime_sys::{halide_type_t, halide_type_uint};
-
 use crate::buffer::{Buffer, BufferMut};
-use crate::element::Element;
+use crate::element::{Element, HalideType, HalideTypeCode};
 use crate::error::Error;
 use crate::ffi::{self, MAX_CUSTOM_ARGS};
 
-pub use crate::ffi::{ArgSpec, ArgvFn, MetadataFn, Pipeline};
-pub use halide_runtime_sys::halide_filter_metadata_t as FilterMetadata;
+pub use crate::ffi::{ArgSpec, ArgvFn, FilterMetadata, MetadataFn, Pipeline};
 
 mod sealed {
     pub trait Sealed {}
@@ -53,7 +50,7 @@ mod sealed {
 /// passed as one byte).
 pub trait Scalar: sealed::Sealed + Copy + 'static {
     /// The scalar's Halide type.
-    const HALIDE_TYPE: halide_type_t;
+    const HALIDE_TYPE: HalideType;
     /// The value's bytes in native order at the start of an 8-byte slot,
     /// which is what Halide's `argv` entry point reads through its pointer.
     fn slot(self) -> u64;
@@ -71,7 +68,7 @@ macro_rules! element_scalars {
     ($($rust:ty),*) => {$(
         impl sealed::Sealed for $rust {}
         impl Scalar for $rust {
-            const HALIDE_TYPE: halide_type_t = <$rust as Element>::HALIDE_TYPE;
+            const HALIDE_TYPE: HalideType = <$rust as Element>::HALIDE_TYPE;
             #[inline]
             fn slot(self) -> u64 {
                 slot_of(self.to_ne_bytes())
@@ -83,11 +80,7 @@ element_scalars!(u8, u16, u32, u64, i8, i16, i32, i64, f32, f64);
 
 impl sealed::Sealed for bool {}
 impl Scalar for bool {
-    const HALIDE_TYPE: halide_type_t = halide_type_t {
-        code: halide_type_uint as u8,
-        bits: 1,
-        lanes: 1,
-    };
+    const HALIDE_TYPE: HalideType = HalideType::new(HalideTypeCode::UInt, 1);
     #[inline]
     fn slot(self) -> u64 {
         slot_of([u8::from(self)])
@@ -160,33 +153,46 @@ mod tests {
         assert_eq!(bytes(7u32.slot())[4..], [0; 4]);
     }
 
+    // What generated code declares: the pipeline's two entry points, with
+    // this module's types.
+    unsafe extern "C" {
+        fn demosaic_bilinear_u8_interleaved_argv(args: *mut *mut std::ffi::c_void) -> std::ffi::c_int;
+        fn demosaic_bilinear_u8_interleaved_metadata() -> *const FilterMetadata;
+    }
+
     /// The shipped bilinear demosaic through this module, as generated code
     /// would call it: buffers and `i32` scalars via `Arg`, checked metadata.
-    static DEMOSAIC: Pipeline = Pipeline::new(
-        "demosaic_bilinear_u8_interleaved",
-        halide_pipelines_sys::demosaic_bilinear_u8_interleaved_argv,
-        halide_pipelines_sys::demosaic_bilinear_u8_interleaved_metadata,
-        &[
-            ArgSpec::input::<u8>("input", 2),
-            ArgSpec::scalar::<i32>("red_x"),
-            ArgSpec::scalar::<i32>("red_y"),
-            ArgSpec::output::<u8>("output", 3),
-        ],
-    );
+    static DEMOSAIC: Pipeline = unsafe {
+        // SAFETY: `<name>_argv` and `<name>_metadata` of one shipped pipeline.
+        Pipeline::new(
+            "demosaic_bilinear_u8_interleaved",
+            demosaic_bilinear_u8_interleaved_argv,
+            demosaic_bilinear_u8_interleaved_metadata,
+            &[
+                ArgSpec::input::<u8>("input", 2),
+                ArgSpec::scalar::<i32>("red_x"),
+                ArgSpec::scalar::<i32>("red_y"),
+                ArgSpec::output::<u8>("output", 3),
+            ],
+        )
+    };
 
     /// The same archive declared with `red_x` as a `u32`: the metadata check
     /// refuses it before Halide sees an argument.
-    static DEMOSAIC_WRONG_SCALAR: Pipeline = Pipeline::new(
-        "demosaic_bilinear_u8_interleaved",
-        halide_pipelines_sys::demosaic_bilinear_u8_interleaved_argv,
-        halide_pipelines_sys::demosaic_bilinear_u8_interleaved_metadata,
-        &[
-            ArgSpec::input::<u8>("input", 2),
-            ArgSpec::scalar::<u32>("red_x"),
-            ArgSpec::scalar::<i32>("red_y"),
-            ArgSpec::output::<u8>("output", 3),
-        ],
-    );
+    static DEMOSAIC_WRONG_SCALAR: Pipeline = unsafe {
+        // SAFETY: `<name>_argv` and `<name>_metadata` of one shipped pipeline.
+        Pipeline::new(
+            "demosaic_bilinear_u8_interleaved",
+            demosaic_bilinear_u8_interleaved_argv,
+            demosaic_bilinear_u8_interleaved_metadata,
+            &[
+                ArgSpec::input::<u8>("input", 2),
+                ArgSpec::scalar::<u32>("red_x"),
+                ArgSpec::scalar::<i32>("red_y"),
+                ArgSpec::output::<u8>("output", 3),
+            ],
+        )
+    };
 
     #[test]
     fn calls_run_checked_pipelines_with_scalars() {
@@ -254,9 +260,7 @@ mod tests {
 
     #[test]
     fn bool_is_halides_one_bit_unsigned() {
-        assert_eq!(
-            (bool::HALIDE_TYPE.code, bool::HALIDE_TYPE.bits),
-            (halide_type_uint as u8, 1)
-        );
+        let sys = bool::HALIDE_TYPE.to_sys();
+        assert_eq!((sys.code, sys.bits), (halide_runtime_sys::halide_type_uint as u8, 1));
     }
 }

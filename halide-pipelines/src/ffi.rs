@@ -16,15 +16,12 @@ use std::marker::PhantomData;
 use std::ptr;
 
 use halide_pipelines_sys::ArgumentInfo;
-use halide_runtime_sys::{
-    halide_buffer_t, halide_dimension_t, halide_filter_metadata_t, halide_set_num_threads, halide_type_handle,
-    halide_type_t,
-};
+use halide_runtime_sys::{halide_buffer_t, halide_dimension_t, halide_filter_metadata_t, halide_set_num_threads};
 use once_cell::sync::OnceCell;
 
 use crate::buffer::{Buffer, BufferMut, RawView};
 use crate::custom::Scalar;
-use crate::element::Element;
+use crate::element::{Element, HalideType, HalideTypeCode};
 use crate::error::Error;
 use crate::hooks::{self, error_sinks::CallSink};
 
@@ -44,12 +41,24 @@ const KIND_OUTPUT_BUFFER: i32 = 2;
 /// The argument Halide adds first with the `user_context` feature.
 const USER_CONTEXT: &str = "__user_context";
 
+/// The target feature that turns off the checks this crate's safety rests on:
+/// Halide's assertions (bounds of every buffer access, constraints on strides,
+/// scalar ranges). An archive built with it is refused
+/// ([`Error::UncheckedArchive`]).
+///
+/// `no_bounds_query` is not refused: it only removes the bounds-query mode
+/// (a buffer with a null `host`), which this crate never uses (hosts are never
+/// null), and Halide compiles every multi-target dispatch wrapper with it (the
+/// metadata of a multi-target archive names that wrapper's target).
+const UNCHECKED_FEATURE: &str = "no_asserts";
+
 /// What the wrapper expects of one pipeline argument.
+#[derive(Debug, Clone, Copy)]
 pub struct ArgSpec {
     /// The argument's name in the generator.
     pub name: &'static str,
     kind: i32,
-    type_: halide_type_t,
+    type_: HalideType,
     dimensions: i32,
 }
 
@@ -81,30 +90,91 @@ impl ArgSpec {
             dimensions: 0,
         }
     }
+
+    /// The argument's Halide type (a buffer's element type, or the scalar's).
+    #[must_use]
+    pub const fn halide_type(&self) -> HalideType {
+        self.type_
+    }
+
+    /// The buffer's rank; 0 for a scalar.
+    #[must_use]
+    pub const fn dimensions(&self) -> usize {
+        self.dimensions as usize
+    }
 }
 
 /// A pipeline's `<name>_argv` entry point.
 pub type ArgvFn = unsafe extern "C" fn(*mut *mut c_void) -> c_int;
 /// A pipeline's `<name>_metadata` function.
-pub type MetadataFn = unsafe extern "C" fn() -> *const halide_filter_metadata_t;
+pub type MetadataFn = unsafe extern "C" fn() -> *const FilterMetadata;
+
+/// `<name>_metadata` as the `-sys` crates declare it.
+type SysMetadataFn = unsafe extern "C" fn() -> *const halide_filter_metadata_t;
+
+/// What a pipeline's `<name>_metadata()` points to: Halide's
+/// `halide_filter_metadata_t`, opaque here (only this crate reads it), so the
+/// public API names no `-sys` type.
+#[repr(C)]
+pub struct FilterMetadata {
+    _opaque: [u8; 0],
+    // Neither Send, Sync nor Unpin: it is foreign static data seen through a pointer.
+    _marker: PhantomData<(*mut u8, std::marker::PhantomPinned)>,
+}
 
 /// One linked pipeline and the signature the wrapper was written for.
 pub struct Pipeline {
     /// The pipeline's function name (in errors).
     pub name: &'static str,
     argv: ArgvFn,
-    metadata: MetadataFn,
+    metadata: SysMetadataFn,
     /// The arguments after `user_context`, in the archive's order.
     pub args: &'static [ArgSpec],
-    /// The result of comparing `args` with the archive's metadata, computed once.
-    checked: OnceCell<Result<(), String>>,
+    /// The result of checking the archive's metadata (signature and target), computed once.
+    checked: OnceCell<Result<(), Refusal>>,
+}
+
+/// Why the archive's metadata refused a pipeline (cached per pipeline).
+#[derive(Debug)]
+enum Refusal {
+    Mismatch(String),
+    Unchecked(String),
 }
 
 impl Pipeline {
     /// Describes a linked pipeline: its `<name>_argv` and `<name>_metadata`
     /// entry points and the arguments the caller will pass. Nothing is checked
-    /// until the first call, which compares `args` with the metadata.
-    pub const fn new(name: &'static str, argv: ArgvFn, metadata: MetadataFn, args: &'static [ArgSpec]) -> Self {
+    /// until the first call, which compares `args` with the metadata and
+    /// refuses an archive built without Halide's checks (its target has
+    /// `no_asserts`).
+    ///
+    /// # Safety
+    /// `argv` and `metadata` must be the `<name>_argv` and `<name>_metadata`
+    /// entry points of **one** Halide pipeline (compiled by Halide, with the
+    /// `user_context` feature), and `metadata` must return null or a pointer to
+    /// that pipeline's `halide_filter_metadata_t`, valid for the whole program.
+    /// Everything else (that `args` are that pipeline's arguments, that its
+    /// bounds checks are compiled in) is checked against that metadata at the
+    /// first call. The functions' types cannot say which pipeline they belong
+    /// to, and a metadata function describing another pipeline than `argv`
+    /// would let a call pass Halide buffers of the wrong rank or type: that
+    /// pairing is what the caller promises. Code generated by `halide-build`
+    /// passes the two symbols Halide wrote for one pipeline.
+    ///
+    /// # Panics
+    /// At compile time (in a `static`'s initializer) if `args` has more than
+    /// 32 entries.
+    #[must_use]
+    pub const unsafe fn new(name: &'static str, argv: ArgvFn, metadata: MetadataFn, args: &'static [ArgSpec]) -> Self {
+        // SAFETY: the two function pointer types differ only in the pointee of
+        // the returned pointer (`FilterMetadata` is an opaque stand-in for
+        // `halide_filter_metadata_t`): same ABI, same calling convention.
+        let metadata = unsafe { std::mem::transmute::<MetadataFn, SysMetadataFn>(metadata) };
+        Self::from_parts(name, argv, metadata, args)
+    }
+
+    /// [`Pipeline::new`] with the runtime's own metadata type.
+    const fn from_parts(name: &'static str, argv: ArgvFn, metadata: SysMetadataFn, args: &'static [ArgSpec]) -> Self {
         assert!(args.len() <= MAX_CUSTOM_ARGS, "a pipeline takes at most 32 arguments");
         Pipeline {
             name,
@@ -123,7 +193,7 @@ impl Pipeline {
     pub(crate) const fn shipped(
         name: &'static str,
         argv: ArgvFn,
-        metadata: MetadataFn,
+        metadata: SysMetadataFn,
         args: &'static [ArgSpec],
         generated: &'static [ArgumentInfo],
     ) -> Self {
@@ -132,25 +202,46 @@ impl Pipeline {
             "a wrapper's arguments differ from its generator's (halide_pipelines_sys::*_ARGUMENTS): \
              update the wrapper in src/pipelines/ to the generator's signature"
         );
-        Self::new(name, argv, metadata, args)
+        // The shipped pipelines' wrappers pass `<name>_argv` and
+        // `<name>_metadata` of the same `halide-pipelines-sys` pipeline (what
+        // `new`'s callers promise), and `generated` is that pipeline's argument
+        // list (checked above).
+        Self::from_parts(name, argv, metadata, args)
+    }
+
+    /// The pipeline's function name, as given to [`Pipeline::new`].
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The arguments after Halide's `user_context`, as given to [`Pipeline::new`].
+    #[must_use]
+    pub const fn args(&self) -> &'static [ArgSpec] {
+        self.args
     }
 
     #[inline]
     fn check_signature(&self) -> Result<(), Error> {
         let outcome = self.checked.get_or_init(|| {
-            // SAFETY: `<name>_metadata` is generated by Halide and takes no
-            // arguments; it returns a pointer to static data (or we treat null
-            // as a mismatch below).
+            // SAFETY: `new`'s caller promised that `metadata` is the pipeline's
+            // `<name>_metadata`, generated by Halide: it takes no arguments and
+            // returns null or a pointer to static data.
             let metadata = unsafe { (self.metadata)() };
-            // SAFETY: non-null metadata points to a static `halide_filter_metadata_t`
-            // whose strings and argument array live as long as the program.
-            unsafe { compare_metadata(metadata, self.args) }
+            // SAFETY: the same promise: non-null metadata points to a static
+            // `halide_filter_metadata_t` whose strings and argument array live as
+            // long as the program.
+            unsafe { check_metadata(metadata, self.args) }
         });
         match outcome {
             Ok(()) => Ok(()),
-            Err(detail) => Err(Error::PipelineMismatch {
+            Err(Refusal::Mismatch(detail)) => Err(Error::PipelineMismatch {
                 pipeline: self.name,
                 detail: detail.clone(),
+            }),
+            Err(Refusal::Unchecked(target)) => Err(Error::UncheckedArchive {
+                pipeline: self.name,
+                target: target.clone(),
             }),
         }
     }
@@ -167,9 +258,9 @@ const fn matches_generated(args: &[ArgSpec], generated: &[ArgumentInfo]) -> bool
         let (wrapper, generator) = (&args[index], &generated[index]);
         let same = same_str(wrapper.name, generator.name)
             && wrapper.kind == generator.kind
-            && wrapper.type_.code == generator.type_code
-            && wrapper.type_.bits == generator.type_bits
-            && wrapper.type_.lanes == generator.type_lanes
+            && wrapper.type_.code().raw() == generator.type_code
+            && wrapper.type_.bits() == generator.type_bits
+            && wrapper.type_.lanes() == generator.type_lanes
             && wrapper.dimensions == generator.dimensions;
         if !same {
             return false;
@@ -194,15 +285,42 @@ const fn same_str(a: &str, b: &str) -> bool {
     true
 }
 
-/// Compares the archive's description of its arguments with the wrapper's.
+/// Whether a Halide target string (`x86-64-linux-avx2-no_asserts-user_context`)
+/// names a feature that turns off the checks the safe API relies on.
+fn is_unchecked_target(target: &str) -> bool {
+    target.split('-').any(|feature| feature == UNCHECKED_FEATURE)
+}
+
+/// Checks the archive's metadata: its target keeps Halide's checks, and its
+/// arguments are the wrapper's.
 ///
 /// # Safety
 /// `metadata` is null or points to a valid, static `halide_filter_metadata_t`.
-unsafe fn compare_metadata(metadata: *const halide_filter_metadata_t, expected: &[ArgSpec]) -> Result<(), String> {
+unsafe fn check_metadata(metadata: *const halide_filter_metadata_t, expected: &[ArgSpec]) -> Result<(), Refusal> {
     // SAFETY: the caller guarantees null or a valid pointer.
     let Some(metadata) = (unsafe { metadata.as_ref() }) else {
-        return Err("the archive returned no metadata".into());
+        return Err(Refusal::Mismatch("the archive returned no metadata".into()));
     };
+    let target = if metadata.target.is_null() {
+        String::new()
+    } else {
+        // SAFETY: a non-null target is a NUL-terminated static string.
+        unsafe { CStr::from_ptr(metadata.target) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    if is_unchecked_target(&target) {
+        return Err(Refusal::Unchecked(target));
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { compare_arguments(metadata, expected) }.map_err(Refusal::Mismatch)
+}
+
+/// Compares the archive's description of its arguments with the wrapper's.
+///
+/// # Safety
+/// `metadata`'s argument array holds `num_arguments` valid entries with static names.
+unsafe fn compare_arguments(metadata: &halide_filter_metadata_t, expected: &[ArgSpec]) -> Result<(), String> {
     let count = usize::try_from(metadata.num_arguments).unwrap_or(0);
     if count != expected.len() + 1 || metadata.arguments.is_null() {
         return Err(format!(
@@ -216,11 +334,7 @@ unsafe fn compare_metadata(metadata: *const halide_filter_metadata_t, expected: 
     let user_context = ArgSpec {
         name: USER_CONTEXT,
         kind: KIND_SCALAR,
-        type_: halide_type_t {
-            code: halide_type_handle as u8,
-            bits: 64,
-            lanes: 1,
-        },
+        type_: HalideType::new(HalideTypeCode::Handle, 64),
         dimensions: 0,
     };
     for (position, (have, want)) in actual
@@ -234,9 +348,7 @@ unsafe fn compare_metadata(metadata: *const halide_filter_metadata_t, expected: 
             // SAFETY: non-null argument names are NUL-terminated static strings.
             unsafe { CStr::from_ptr(have.name) }.to_string_lossy().into_owned()
         };
-        let type_matches = have.type_.code == want.type_.code
-            && have.type_.bits == want.type_.bits
-            && have.type_.lanes == want.type_.lanes;
+        let type_matches = want.type_.is(&have.type_);
         if name != want.name || have.kind != want.kind || !type_matches || have.dimensions != want.dimensions {
             return Err(format!(
                 "argument {position} is `{name}` (kind {}, type code {} bits {} lanes {}, {} dimensions), \
@@ -249,9 +361,9 @@ unsafe fn compare_metadata(metadata: *const halide_filter_metadata_t, expected: 
                 have.dimensions,
                 want.name,
                 want.kind,
-                want.type_.code,
-                want.type_.bits,
-                want.type_.lanes,
+                want.type_.code().raw(),
+                want.type_.bits(),
+                want.type_.lanes(),
                 want.dimensions
             ));
         }
@@ -265,13 +377,13 @@ pub(crate) enum Arg<'c> {
     I32(i32),
     /// A scalar of any type: its Halide type and its bytes, in native order at
     /// the start of the slot (see `custom::Scalar::slot`).
-    Scalar(halide_type_t, u64),
+    Scalar(HalideType, u64),
 }
 
 /// A checked buffer description borrowed for the call.
 pub(crate) struct BufferArg<'c> {
     host: *mut u8,
-    type_: halide_type_t,
+    type_: HalideType,
     dims: &'c [halide_dimension_t],
     kind: i32,
     _borrow: PhantomData<&'c mut ()>,
@@ -348,11 +460,21 @@ pub(crate) fn call_with_argv<const A: usize, const ARGV: usize>(
                     pipeline.name,
                     spec.name
                 );
+                // The metadata check covered `spec`; the buffer must be what the
+                // spec says, or Halide would read its bytes as another type.
+                assert!(
+                    buffer.type_ == spec.type_,
+                    "wrapper of `{}` passes a buffer of {} as `{}`, declared {}",
+                    pipeline.name,
+                    buffer.type_,
+                    spec.name,
+                    spec.type_
+                );
                 // A copy of the dimensions: `halide_buffer_t::dim` is a `*mut`.
                 dims[index][..buffer.dims.len()].copy_from_slice(buffer.dims);
                 buffers[index] = halide_buffer_t {
                     host: buffer.host,
-                    type_: buffer.type_,
+                    type_: buffer.type_.to_sys(),
                     dimensions: buffer.dims.len() as i32,
                     dim: dims[index].as_mut_ptr(),
                     ..halide_buffer_t::default()
@@ -361,8 +483,8 @@ pub(crate) fn call_with_argv<const A: usize, const ARGV: usize>(
             }
             &Arg::I32(value) => {
                 assert!(
-                    spec.kind == KIND_SCALAR,
-                    "wrapper of `{}` passes a scalar as `{}`",
+                    spec.kind == KIND_SCALAR && spec.type_ == <i32 as Element>::HALIDE_TYPE,
+                    "wrapper of `{}` passes an `i32` scalar as `{}`",
                     pipeline.name,
                     spec.name
                 );
@@ -371,9 +493,7 @@ pub(crate) fn call_with_argv<const A: usize, const ARGV: usize>(
             }
             &Arg::Scalar(type_, slot) => {
                 assert!(
-                    spec.kind == KIND_SCALAR
-                        && (type_.code, type_.bits, type_.lanes)
-                            == (spec.type_.code, spec.type_.bits, spec.type_.lanes),
+                    spec.kind == KIND_SCALAR && type_ == spec.type_,
                     "wrapper of `{}` passes a scalar of another type as `{}`",
                     pipeline.name,
                     spec.name
@@ -433,30 +553,36 @@ mod tests {
 
     /// A wrapper written for a different `add` than the one linked: the call
     /// must stop at the metadata check, before Halide sees any argument.
-    static STALE_ADD: Pipeline = Pipeline::new(
-        "add",
-        halide_pipelines_sys::add_argv,
-        halide_pipelines_sys::add_metadata,
-        &[ArgSpec::input::<u8>("input", 2), ArgSpec::output::<f32>("output", 2)],
-    );
+    static STALE_ADD: Pipeline = {
+        Pipeline::from_parts(
+            "add",
+            halide_pipelines_sys::add_argv,
+            halide_pipelines_sys::add_metadata,
+            &[ArgSpec::input::<u8>("input", 2), ArgSpec::output::<f32>("output", 2)],
+        )
+    };
 
-    static ADD_WITH_RENAMED_OUTPUT: Pipeline = Pipeline::new(
-        "add",
-        halide_pipelines_sys::add_argv,
-        halide_pipelines_sys::add_metadata,
-        &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("result", 2)],
-    );
+    static ADD_WITH_RENAMED_OUTPUT: Pipeline = {
+        Pipeline::from_parts(
+            "add",
+            halide_pipelines_sys::add_argv,
+            halide_pipelines_sys::add_metadata,
+            &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("result", 2)],
+        )
+    };
 
-    static ADD_WITH_EXTRA_ARGUMENT: Pipeline = Pipeline::new(
-        "add",
-        halide_pipelines_sys::add_argv,
-        halide_pipelines_sys::add_metadata,
-        &[
-            ArgSpec::input::<f32>("input", 2),
-            ArgSpec::scalar::<i32>("offset"),
-            ArgSpec::output::<f32>("output", 2),
-        ],
-    );
+    static ADD_WITH_EXTRA_ARGUMENT: Pipeline = {
+        Pipeline::from_parts(
+            "add",
+            halide_pipelines_sys::add_argv,
+            halide_pipelines_sys::add_metadata,
+            &[
+                ArgSpec::input::<f32>("input", 2),
+                ArgSpec::scalar::<i32>("offset"),
+                ArgSpec::output::<f32>("output", 2),
+            ],
+        )
+    };
 
     fn mismatch<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> String {
         match call(pipeline, args) {
@@ -487,6 +613,81 @@ mod tests {
         assert!(detail.contains("expects `result`"), "{detail}");
         let detail = mismatch(&ADD_WITH_EXTRA_ARGUMENT, [input.arg(), Arg::I32(1), output.arg()]);
         assert!(detail.contains("has 3 arguments, the wrapper expects 4"), "{detail}");
+    }
+
+    /// `add`'s own metadata with another target string: what an archive built
+    /// with `no_asserts` reports. A leaked copy, built once (the metadata must
+    /// outlive the program, as Halide's does).
+    fn add_metadata_with_target(target: &'static CStr) -> *const halide_filter_metadata_t {
+        // SAFETY: `add_metadata` returns Halide's static metadata for `add`.
+        let mut copy = unsafe { *halide_pipelines_sys::add_metadata() };
+        copy.target = target.as_ptr();
+        Box::leak(Box::new(copy))
+    }
+    unsafe extern "C" fn add_metadata_no_asserts() -> *const halide_filter_metadata_t {
+        add_metadata_with_target(c"x86-64-linux-avx2-no_asserts-no_runtime-user_context")
+    }
+    unsafe extern "C" fn add_metadata_no_bounds_query() -> *const halide_filter_metadata_t {
+        add_metadata_with_target(c"x86-64-linux-no_bounds_query-no_runtime-user_context")
+    }
+    const ADD_ARGS: &[ArgSpec] = &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("output", 2)];
+    static ADD_WITHOUT_ASSERTS: Pipeline =
+        Pipeline::from_parts("add", halide_pipelines_sys::add_argv, add_metadata_no_asserts, ADD_ARGS);
+    static ADD_MULTI_TARGET_WRAPPER: Pipeline = Pipeline::from_parts(
+        "add",
+        halide_pipelines_sys::add_argv,
+        add_metadata_no_bounds_query,
+        ADD_ARGS,
+    );
+    static ADD: Pipeline = Pipeline::from_parts(
+        "add",
+        halide_pipelines_sys::add_argv,
+        halide_pipelines_sys::add_metadata,
+        ADD_ARGS,
+    );
+
+    #[test]
+    fn archives_without_halides_checks_are_refused_before_any_call() {
+        // An input too small for the output: with Halide's checks this is an
+        // error; without them, an out-of-bounds read. It must never run.
+        let input = ndarray::Array2::<f32>::zeros((2, 2));
+        let input = Buffer::try_from(input.view()).unwrap();
+        let mut untouched = ndarray::Array2::<f32>::from_elem((4, 4), 7.0);
+        let mut output = BufferMut::try_from(untouched.view_mut()).unwrap();
+        for _ in 0..2 {
+            // Cached: the second call gets the same refusal.
+            match call(&ADD_WITHOUT_ASSERTS, [input.arg(), output.arg()]) {
+                Err(error @ Error::UncheckedArchive { pipeline: "add", .. }) => {
+                    assert_eq!(error.kind(), crate::ErrorKind::PipelineMismatch);
+                    let text = error.to_string();
+                    assert!(text.contains("no_asserts") && text.contains("`add`"), "{text}");
+                }
+                other => panic!("expected UncheckedArchive, got {other:?}"),
+            }
+        }
+        assert!(untouched.iter().all(|&value| value == 7.0));
+        // A multi-target wrapper's `no_bounds_query` is Halide's own and harmless:
+        // the call runs, and Halide's bounds check reports the small input.
+        let mut output = ndarray::Array2::<f32>::zeros((4, 4));
+        let mut output = BufferMut::try_from(output.view_mut()).unwrap();
+        let error = call(&ADD_MULTI_TARGET_WRAPPER, [input.arg(), output.arg()]).unwrap_err();
+        assert!(matches!(error, Error::AccessOutOfBounds { .. }), "{error:?}");
+        assert_eq!(error.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(is_unchecked_target("arm-64-linux-no_asserts"));
+        assert!(!is_unchecked_target(
+            "x86-64-linux-no_bounds_query-no_runtime-user_context"
+        ));
+        assert!(!is_unchecked_target("x86-64-linux-no_assertsx"));
+    }
+
+    #[test]
+    #[should_panic(expected = "passes a buffer of uint8 as `input`, declared float32")]
+    fn a_buffer_of_another_type_than_declared_never_reaches_halide() {
+        let input = ndarray::Array2::<u8>::zeros((2, 2));
+        let mut output = ndarray::Array2::<f32>::zeros((2, 2));
+        let input = Buffer::try_from(input.view()).unwrap();
+        let mut output = BufferMut::try_from(output.view_mut()).unwrap();
+        let _ = call(&ADD, [input.arg(), output.arg()]);
     }
 
     #[test]

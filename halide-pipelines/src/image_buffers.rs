@@ -4,7 +4,7 @@ use image::{ImageBuffer, Pixel, Rgb};
 use ndarray::ArrayViewMut3;
 
 use crate::buffer::{Buffer, BufferMut, InputBuffer};
-use crate::error::Error;
+use crate::error::{Error, ExpectedExtent};
 use crate::pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic};
 
 /// Demosaics `raw` (shape `(H, W)`: an array, a view or a [`Buffer`]) into
@@ -47,12 +47,15 @@ where
     let [rows, columns] = raw.shape();
     for (axis, actual, expected) in [(0, rows, height), (1, columns, width)] {
         if actual != expected {
-            let side = if axis == 0 { "height" } else { "width" };
             return Err(Error::BadShape {
                 argument: "input",
                 axis,
                 actual,
-                expected: format!("the image's {side} {expected}"),
+                expected: ExpectedExtent::SameAs {
+                    argument: "image",
+                    axis,
+                    extent: expected,
+                },
             });
         }
     }
@@ -63,7 +66,7 @@ where
         argument: "image",
         axis: 0,
         actual: height,
-        expected: format!("an image buffer holding {height} x {width} RGB pixels"),
+        expected: ExpectedExtent::Exactly(height),
     })?;
     let mut output = BufferMut::try_from(view).map_err(|error| error.for_argument("image"))?;
     demosaic(raw, &mut output, pattern, algorithm)

@@ -68,8 +68,8 @@ mod image_buffers;
 mod pipelines;
 
 pub use buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
-pub use element::Element;
-pub use error::{ArgumentName, Error};
+pub use element::{Element, HalideType, HalideTypeCode};
+pub use error::{ArgumentName, Error, ErrorKind, ExpectedExtent, Parameter};
 pub use ffi::set_num_threads;
 pub use hooks::allocator::release_cached_memory;
 #[cfg(feature = "rayon")]

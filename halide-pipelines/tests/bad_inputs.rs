@@ -1,6 +1,6 @@
 //! One test per class of bad input: the variant, the code, and what the message names.
 
-use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, Error, add, demosaic};
+use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, Error, ExpectedExtent, add, demosaic};
 use ndarray::{Array2, Array3, s};
 
 #[test]
@@ -115,7 +115,7 @@ fn demosaic_shape_errors_name_argument_axis_and_numbers() {
             argument: "input",
             axis: 0,
             actual: 1,
-            expected: "at least 2".into()
+            expected: ExpectedExtent::AtLeast(2)
         }
     );
     assert_eq!(
@@ -124,7 +124,7 @@ fn demosaic_shape_errors_name_argument_axis_and_numbers() {
             argument: "input",
             axis: 1,
             actual: 1,
-            expected: "at least 2".into()
+            expected: ExpectedExtent::AtLeast(2)
         }
     );
     assert_eq!(
@@ -133,7 +133,11 @@ fn demosaic_shape_errors_name_argument_axis_and_numbers() {
             argument: "output",
             axis: 1,
             actual: 7,
-            expected: "equal to the input's extent 8".into()
+            expected: ExpectedExtent::SameAs {
+                argument: "input",
+                axis: 1,
+                extent: 8
+            }
         }
     );
     assert_eq!(
@@ -142,13 +146,13 @@ fn demosaic_shape_errors_name_argument_axis_and_numbers() {
             argument: "output",
             axis: 2,
             actual: 4,
-            expected: "3 (R, G, B)".into()
+            expected: ExpectedExtent::Exactly(3)
         }
     );
     let message = demosaic_error((8, 8), (9, 8, 3)).to_string();
     assert_eq!(
         message,
-        "argument `output`, axis 0: extent 9, expected equal to the input's extent 8"
+        "argument `output`, axis 0: extent 9, expected 8, the extent of `input` on axis 0"
     );
 }
 
@@ -186,7 +190,7 @@ fn one_pixel_and_one_row_frames_are_bad_shapes_for_demosaic() {
                 argument: "input",
                 axis,
                 actual: 1,
-                expected: "at least 2".into()
+                expected: ExpectedExtent::AtLeast(2)
             },
             "{raw_shape:?}"
         );
@@ -233,7 +237,7 @@ fn empty_demosaic_output_is_a_bad_shape_not_a_call() {
             argument: "input",
             axis: 0,
             actual: 0,
-            expected: "at least 2".into()
+            expected: ExpectedExtent::AtLeast(2)
         }
     );
 }

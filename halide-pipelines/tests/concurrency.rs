@@ -11,8 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use halide_pipelines::{
-    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, Error, add, demosaic, demosaic_to_array,
-    set_num_threads,
+    Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, DemosaicSample, Error, ExpectedExtent, add, demosaic,
+    demosaic_to_array, set_num_threads,
 };
 use ndarray::{Array2, Array3, ArrayViewMut3};
 
@@ -174,7 +174,11 @@ fn demosaic_shape_error(seed: usize) {
             argument: "output",
             axis: 1,
             actual: w - 1,
-            expected: format!("equal to the input's extent {w}"),
+            expected: ExpectedExtent::SameAs {
+                argument: "input",
+                axis: 1,
+                extent: w,
+            },
         }
     );
 }

@@ -313,7 +313,7 @@ fn bad_parameter(params: &RawParams) -> (String, String) {
     let raw = Array2::<u16>::zeros((4, 4));
     let mut rgb = Array3::<u8>::zeros((4, 4, 3));
     match develop(&raw, &mut rgb, CfaPattern::Rggb, DemosaicAlgorithm::Bilinear, params) {
-        Err(Error::BadParameter { parameter, problem }) => (parameter, problem),
+        Err(Error::BadParameter { parameter, problem }) => (parameter.to_string(), problem),
         other => panic!("expected BadParameter, got {other:?}"),
     }
 }

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
-use crate::error::Error;
+use crate::error::{Error, ExpectedExtent};
 use crate::ffi::{self, Arg, ArgSpec, Pipeline};
 use crate::pipelines::with_buffers;
 use ndarray::Array3;
@@ -516,7 +516,7 @@ pub(crate) fn check_frame_shapes(input: [usize; 2], output: [usize; 3]) -> Resul
                 argument: "input",
                 axis,
                 actual: extent,
-                expected: "at least 2".into(),
+                expected: ExpectedExtent::AtLeast(2),
             });
         }
     }
@@ -526,7 +526,11 @@ pub(crate) fn check_frame_shapes(input: [usize; 2], output: [usize; 3]) -> Resul
                 argument: "output",
                 axis,
                 actual,
-                expected: format!("equal to the input's extent {expected}"),
+                expected: ExpectedExtent::SameAs {
+                    argument: "input",
+                    axis,
+                    extent: expected,
+                },
             });
         }
     }
@@ -535,7 +539,7 @@ pub(crate) fn check_frame_shapes(input: [usize; 2], output: [usize; 3]) -> Resul
             argument: "output",
             axis: 2,
             actual: channels,
-            expected: "3 (R, G, B)".into(),
+            expected: ExpectedExtent::Exactly(3),
         });
     }
     Ok(())

@@ -5,7 +5,7 @@ use ndarray::{Array2, Array3};
 
 use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
-use crate::error::Error;
+use crate::error::{Error, Parameter};
 use crate::ffi::{self, Arg, ArgSpec, Pipeline};
 use crate::pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, OutputLayout, check_frame_shapes, pick_archive};
 use crate::pipelines::with_buffers;
@@ -147,7 +147,7 @@ impl RawParams {
         for (site, &black) in self.black_levels.iter().enumerate() {
             if self.white_level <= black {
                 return Err(Error::BadParameter {
-                    parameter: "white_level".into(),
+                    parameter: Parameter::WhiteLevel,
                     problem: format!(
                         "{} must be above every black level, but black_levels[{site}] is {black}",
                         self.white_level
@@ -158,7 +158,7 @@ impl RawParams {
         for (channel, &gain) in self.white_balance.iter().enumerate() {
             if !gain.is_finite() || gain < 0.0 {
                 return Err(Error::BadParameter {
-                    parameter: format!("white_balance[{channel}]"),
+                    parameter: Parameter::WhiteBalance(channel),
                     problem: format!("{gain} is not a gain: expected a finite number >= 0"),
                 });
             }
@@ -168,7 +168,7 @@ impl RawParams {
                 for (column, &value) in values.iter().enumerate() {
                     if !value.is_finite() {
                         return Err(Error::BadParameter {
-                            parameter: format!("color_matrix[{row}][{column}]"),
+                            parameter: Parameter::ColorMatrix(row, column),
                             problem: format!("{value}: expected a finite number"),
                         });
                     }
