@@ -194,7 +194,7 @@ fn bench_sample<T: PeerSample>(c: &mut Criterion, sample: &str) {
             (_, 0) => "all threads",
             _ => "1 thread",
         };
-        for algorithm in DemosaicAlgorithm::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
             let mut run = |name: &str, output: ArrayViewMut3<T>| {
                 let input = Buffer::try_from(raw.view()).unwrap();
                 let mut output = BufferMut::try_from(output).unwrap();

@@ -42,12 +42,12 @@ fn benches(c: &mut Criterion) {
     let mut rgb16 = Array3::<u16>::zeros((HEIGHT, WIDTH, 3));
     let mut rgb8 = Array3::<u8>::zeros((HEIGHT, WIDTH, 3));
     let srgb = RawParams::new()
-        .black_levels([BLACK; 4])
-        .white_level(WHITE)
-        .white_balance(GAINS)
-        .color_matrix(MATRIX)
-        .transfer(Transfer::Srgb);
-    let linear = srgb.transfer(Transfer::Linear);
+        .with_black_levels([BLACK; 4])
+        .with_white_level(WHITE)
+        .with_white_balance(GAINS)
+        .with_color_matrix(MATRIX)
+        .with_transfer(Transfer::Srgb);
+    let linear = srgb.with_transfer(Transfer::Linear);
 
     let mut group = c.benchmark_group("develop 12MP 12-bit");
     group.throughput(Throughput::Elements((HEIGHT * WIDTH) as u64));
@@ -59,7 +59,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| floor.run(black_box(&raw), &mut rgb16))
     });
     let input = Buffer::try_from(raw.view()).unwrap();
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         let mut output16 = BufferMut::try_from(rgb16.view_mut()).unwrap();
         group.bench_function(
             BenchmarkId::new(format!("{algorithm:?} demosaic u16 (plain)"), "all threads"),
@@ -101,17 +101,17 @@ fn bench_file(c: &mut Criterion, path: &std::path::Path) {
         [(0, 0), (0, 1), (1, 0), (1, 1)].map(|(r, col)| image.blacklevels[image.cfa.color_at(r, col).min(3)]);
     let [r, g, b, _] = image.wb_coeffs;
     let params = RawParams::new()
-        .black_levels(site_black)
-        .white_level(*image.whitelevels.iter().min().unwrap())
-        .white_balance([r / g, 1.0, b / g])
-        .color_matrix(MATRIX)
-        .transfer(Transfer::Srgb);
+        .with_black_levels(site_black)
+        .with_white_level(*image.whitelevels.iter().min().unwrap())
+        .with_white_balance([r / g, 1.0, b / g])
+        .with_color_matrix(MATRIX)
+        .with_transfer(Transfer::Srgb);
     let mut rgb8 = Array3::<u8>::zeros((image.height, image.width, 3));
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements((image.height * image.width) as u64));
     group.sample_size(10);
     let input = Buffer::try_from(raw).unwrap();
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         let mut output8 = BufferMut::try_from(rgb8.view_mut()).unwrap();
         group.bench_function(
             BenchmarkId::new(format!("{algorithm:?} develop u8 sRGB"), "all threads"),

@@ -183,7 +183,7 @@ fn bench_variant(c: &mut Criterion, variant: &'static Variant) {
     set_thread_pool(ParallelPool::Halide);
     // One small call of each archive first, so that all eight choose their
     // variant whatever the benchmark filter selects.
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         demosaic_to_array(ndarray::Array2::<u8>::zeros((4, 4)).view(), CfaPattern::Rggb, algorithm).unwrap();
         demosaic_to_array(
             ndarray::Array2::<u16>::zeros((4, 4)).view(),
@@ -233,15 +233,15 @@ fn fingerprint_develop<T: DevelopOutput + Hash>(output_type: &str, found: &mut B
             state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             ((state >> 8) % 4400) as u16
         });
-        for algorithm in DemosaicAlgorithm::ALL {
-            for pattern in CfaPattern::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
+            for &pattern in CfaPattern::ALL {
                 for transfer in [Transfer::Linear, Transfer::Srgb] {
                     let params = RawParams::new()
-                        .black_levels([64, 60, 66, 62])
-                        .white_level(4095)
-                        .white_balance([2.1, 1.0, 1.6])
-                        .color_matrix([[1.7, -0.5, -0.2], [-0.25, 1.45, -0.2], [0.05, -0.6, 1.55]])
-                        .transfer(transfer);
+                        .with_black_levels([64, 60, 66, 62])
+                        .with_white_level(4095)
+                        .with_white_balance([2.1, 1.0, 1.6])
+                        .with_color_matrix([[1.7, -0.5, -0.2], [-0.25, 1.45, -0.2], [0.05, -0.6, 1.55]])
+                        .with_transfer(transfer);
                     for (layout, axes, storage_shape) in [
                         ("interleaved", [0, 1, 2], (height, width, 3)),
                         ("transposed", [1, 0, 2], (width, height, 3)),
@@ -285,8 +285,8 @@ fn fingerprint_sample<T: DemosaicSample + Hash>(
             from_bits(state >> 8)
         });
         let input = Buffer::try_from(raw.view()).unwrap();
-        for algorithm in DemosaicAlgorithm::ALL {
-            for pattern in CfaPattern::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
+            for &pattern in CfaPattern::ALL {
                 // ndarray axes (row, column, channel) -> storage order.
                 let layouts = [
                     ("interleaved", [0, 1, 2], (height, width, 3)),
@@ -319,7 +319,7 @@ fn bench_sample<T: DemosaicSample + From<u8>>(c: &mut Criterion, variant: &Varia
     group.sample_size(10);
     let input = Buffer::try_from(raw.view()).unwrap();
     let mut output = BufferMut::try_from(rgb.view_mut()).unwrap();
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         group.bench_function(
             BenchmarkId::new(format!("{algorithm:?} interleaved"), variant.name),
             |b| b.iter(|| demosaic(&input, &mut output, CfaPattern::Rggb, algorithm).unwrap()),

@@ -425,7 +425,7 @@ mod tests {
         );
         assert!(Cli::try_parse_from(["demosaic", "--algorithm", "fast"]).is_err());
         // Names match the library's own.
-        for algorithm in DemosaicAlgorithm::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
             let name = algorithm_name(algorithm);
             assert!(AlgorithmArg::from_str(&name, false).is_ok(), "{name}");
         }

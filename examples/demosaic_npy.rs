@@ -46,7 +46,7 @@ fn demosaic_all<T: DemosaicSample + WritableElement>(
     pattern: CfaPattern,
     prefix: &str,
 ) -> Result<(), String> {
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         let rgb = demosaic_to_array(raw.view(), pattern, algorithm).map_err(|e| e.to_string())?;
         let path = format!("{prefix}_{}.npy", format!("{algorithm:?}").to_lowercase());
         let file = std::fs::File::create(&path).map_err(|e| format!("cannot create {path}: {e}"))?;

@@ -56,14 +56,16 @@ fn run() -> Result<(), String> {
             return Err(format!("{USAGE}\n(a flag without its value: {pair:?})"));
         };
         params = match flag.as_str() {
-            "--black" => params.black_levels(numbers::<u16, 4>(flag, value)?),
-            "--white" => params.white_level(value.parse().map_err(|_| format!("--white: {value:?} is not a u16"))?),
-            "--gains" => params.white_balance(numbers::<f32, 3>(flag, value)?),
+            "--black" => params.with_black_levels(numbers::<u16, 4>(flag, value)?),
+            "--white" => {
+                params.with_white_level(value.parse().map_err(|_| format!("--white: {value:?} is not a u16"))?)
+            }
+            "--gains" => params.with_white_balance(numbers::<f32, 3>(flag, value)?),
             "--matrix" => {
                 let m = numbers::<f32, 9>(flag, value)?;
-                params.color_matrix([[m[0], m[1], m[2]], [m[3], m[4], m[5]], [m[6], m[7], m[8]]])
+                params.with_color_matrix([[m[0], m[1], m[2]], [m[3], m[4], m[5]], [m[6], m[7], m[8]]])
             }
-            "--transfer" => params.transfer(match value.as_str() {
+            "--transfer" => params.with_transfer(match value.as_str() {
                 "srgb" => Transfer::Srgb,
                 "linear" => Transfer::Linear,
                 other => return Err(format!("--transfer: {other:?} is neither srgb nor linear")),
@@ -74,7 +76,7 @@ fn run() -> Result<(), String> {
     let bytes = std::fs::read(raw_path).map_err(|e| format!("cannot read {raw_path}: {e}"))?;
     let raw =
         Array2::<u16>::read_npy(bytes.as_slice()).map_err(|e| format!("{raw_path} is not a 2-D u16 array: {e}"))?;
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         write::<u8>(
             &raw,
             pattern,

@@ -309,7 +309,7 @@ mod tests {
     #[test]
     fn demosaicing_a_flat_mosaic_gives_the_same_grey() -> Result<(), String> {
         let raw = Array2::<u16>::from_elem((6, 8), 1234);
-        for algorithm in DemosaicAlgorithm::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
             let (rgb, _) = timed_demosaic(raw.view(), CfaPattern::Gbrg, algorithm, 1)?;
             assert!(rgb.iter().all(|&v| v == 1234), "{}", algorithm_name(algorithm));
         }

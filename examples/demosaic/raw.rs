@@ -160,12 +160,12 @@ pub fn raw_params(levels: &[[Levels; 2]; 2], wb_coeffs: [f32; 4], xyz_to_cam: [[
     let sites = [levels[0][0], levels[0][1], levels[1][0], levels[1][1]];
     let white = sites.iter().map(|levels| levels.white).min().unwrap_or(u16::MAX);
     let params = RawParams::new()
-        .black_levels(sites.map(|levels| levels.black))
-        .white_level(white)
-        .white_balance(white_balance(wb_coeffs))
-        .transfer(Transfer::Srgb);
+        .with_black_levels(sites.map(|levels| levels.black))
+        .with_white_level(white)
+        .with_white_balance(white_balance(wb_coeffs))
+        .with_transfer(Transfer::Srgb);
     match camera_to_srgb(xyz_to_cam) {
-        Some(matrix) => params.color_matrix(matrix),
+        Some(matrix) => params.with_color_matrix(matrix),
         None => params,
     }
 }
@@ -251,23 +251,23 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
         frame.top,
         pattern
     );
-    let black = params.get_black_levels();
+    let black = params.black_levels();
     say!(
         "levels: black {} {} / {} {} (the 2x2 sites, row by row), white {}",
         black[0],
         black[1],
         black[2],
         black[3],
-        params.get_white_level()
+        params.white_level()
     );
-    let balance = params.get_white_balance();
+    let balance = params.white_balance();
     say!(
         "white balance (R, G, B): {:.3} {:.3} {:.3} (camera's as-shot, relative to green)",
         balance[0],
         balance[1],
         balance[2]
     );
-    match params.get_color_matrix() {
+    match params.color_matrix() {
         Some(matrix) => say!(
             "colour: camera RGB to linear sRGB [{}], then the sRGB curve",
             matrix
@@ -328,7 +328,7 @@ pub fn run(image: RawImage, path: &Path, cli: &Cli, decode_ms: f64) -> Result<()
         let view = oriented(srgb.view(), image.orientation);
         imaging::write_png(&cli.output.join(&file), view)?;
         let (height, width, _) = view.dim();
-        let colour = if params.get_color_matrix().is_some() {
+        let colour = if params.color_matrix().is_some() {
             "sRGB through the camera's colour matrix"
         } else {
             "white-balanced camera RGB, not colour-managed"
@@ -436,7 +436,7 @@ mod tests {
         let png = ::image::open(folder.join("grey.png")).unwrap().to_rgb8();
         std::fs::remove_dir_all(&folder).unwrap();
 
-        let expected_matrix = params.get_color_matrix().unwrap();
+        let expected_matrix = params.color_matrix().unwrap();
         for (i, row) in expected_matrix.iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
                 assert!((v - f32::from(u8::from(i == j))).abs() < 1e-3, "{expected_matrix:?}");

@@ -1,116 +1,178 @@
-//! Demosaicing into the `image` crate's RGB buffers (feature `image`).
+//! The `image` crate's buffers as pipeline arguments (feature `image`):
+//! `GrayImage`-like buffers are 2-D, `RgbImage`- and `RgbaImage`-like buffers
+//! `(height, width, channels)`, described to Halide in place (no copy).
 
-use image::{ImageBuffer, Pixel, Rgb};
-use ndarray::ArrayViewMut3;
+use std::ops::{Deref, DerefMut};
 
-use crate::buffer::{Buffer, BufferMut, InputBuffer};
-use crate::error::{Error, ExpectedExtent};
-use crate::pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, DemosaicSample, demosaic};
+use image::{ImageBuffer, Luma, Pixel, Rgb, Rgba};
+use ndarray::{ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3};
 
-/// Demosaics `raw` (shape `(H, W)`: an array, a view or a [`Buffer`]) into
-/// `image`, which must be `W` × `H` (`image::RgbImage` for `u8`,
-/// `ImageBuffer<Rgb<u16>, Vec<u16>>` for `u16`). Zero-copy: the pipeline
-/// writes the image's own interleaved samples. Errors call `raw` `input`.
-///
-/// ```
-/// # use halide_pipelines::{CfaPattern, DemosaicAlgorithm};
-/// let raw = ndarray::Array2::<u8>::from_elem((4, 6), 90);
-/// let mut image = image::RgbImage::new(6, 4);
-/// halide_pipelines::demosaic_into_image(&raw, &mut image, CfaPattern::Rggb, DemosaicAlgorithm::Menon2007)?;
-/// assert_eq!(image.get_pixel(5, 3).0, [90, 90, 90]);
-/// # Ok::<(), halide_pipelines::Error>(())
-/// ```
-pub fn demosaic_into_image<T: DemosaicSample>(
-    raw: impl InputBuffer<T, 2>,
-    image: &mut ImageBuffer<Rgb<T>, Vec<T>>,
-    pattern: CfaPattern,
-    algorithm: DemosaicAlgorithm,
-) -> Result<(), Error>
-where
-    Rgb<T>: Pixel<Subpixel = T>,
-{
-    raw.with_buffer("input", |raw| {
-        demosaic_buffer_into_image(raw, image, pattern, algorithm)
-    })
-}
+use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
+use crate::element::Element;
+use crate::error::{ArgumentName, Error};
 
-fn demosaic_buffer_into_image<T: DemosaicSample>(
-    raw: &Buffer<'_, T, 2>,
-    image: &mut ImageBuffer<Rgb<T>, Vec<T>>,
-    pattern: CfaPattern,
-    algorithm: DemosaicAlgorithm,
-) -> Result<(), Error>
-where
-    Rgb<T>: Pixel<Subpixel = T>,
-{
+/// The samples of an `image` buffer's pixels: an `ImageBuffer`'s container
+/// may be longer than its pixels (`ImageBuffer::from_raw`).
+fn pixel_samples<P: Pixel, C: Deref<Target = [P::Subpixel]>>(
+    image: &ImageBuffer<P, C>,
+) -> (usize, usize, &[P::Subpixel]) {
     let (width, height) = (image.width() as usize, image.height() as usize);
-    let [rows, columns] = raw.shape();
-    for (axis, actual, expected) in [(0, rows, height), (1, columns, width)] {
-        if actual != expected {
-            return Err(Error::BadShape {
-                argument: "input",
-                axis,
-                actual,
-                expected: ExpectedExtent::SameAs {
-                    argument: "image",
-                    axis,
-                    extent: expected,
-                },
-            });
-        }
-    }
-    // An ImageBuffer's container may be longer than its pixels (`from_raw`).
-    let samples: &mut [T] = image;
-    let samples = &mut samples[..height * width * 3];
-    let view = ArrayViewMut3::from_shape((height, width, 3), samples).map_err(|_| Error::BadShape {
-        argument: "image",
-        axis: 0,
-        actual: height,
-        expected: ExpectedExtent::Exactly(height),
-    })?;
-    let mut output = BufferMut::try_from(view).map_err(|error| error.for_argument("image"))?;
-    demosaic(raw, &mut output, pattern, algorithm)
+    let samples: &[P::Subpixel] = image;
+    (
+        height,
+        width,
+        &samples[..height * width * usize::from(P::CHANNEL_COUNT)],
+    )
 }
 
-/// Demosaics `raw` (shape `(H, W)`: an array, a view or a [`Buffer`]) into a
-/// new `W` × `H` RGB image. Errors call `raw` `input`.
+fn pixel_samples_mut<P: Pixel, C: DerefMut<Target = [P::Subpixel]>>(
+    image: &mut ImageBuffer<P, C>,
+) -> (usize, usize, &mut [P::Subpixel]) {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let samples: &mut [P::Subpixel] = image;
+    (
+        height,
+        width,
+        &mut samples[..height * width * usize::from(P::CHANNEL_COUNT)],
+    )
+}
+
+/// A gray image (`GrayImage`, `ImageBuffer<Luma<u16>, _>`, ...) is a 2-D
+/// `(height, width)` input: a Bayer mosaic for `demosaic` and `develop`.
 ///
 /// ```
-/// # use halide_pipelines::{CfaPattern, DemosaicAlgorithm};
-/// let raw = ndarray::Array2::<u16>::from_elem((4, 6), 9000);
-/// let image = halide_pipelines::demosaic_image(&raw, CfaPattern::Bggr, DemosaicAlgorithm::Malvar2004)?;
-/// assert_eq!(image.dimensions(), (6, 4));
+/// # use halide_pipelines::{demosaic, CfaPattern, DemosaicAlgorithm};
+/// let raw = image::GrayImage::from_pixel(6, 4, image::Luma([90]));
+/// let mut rgb = image::RgbImage::new(6, 4);
+/// demosaic(&raw, &mut rgb, CfaPattern::Rggb, DemosaicAlgorithm::Menon2007)?;
+/// assert_eq!(rgb.get_pixel(5, 3).0, [90, 90, 90]);
 /// # Ok::<(), halide_pipelines::Error>(())
 /// ```
-pub fn demosaic_image<T: DemosaicSample>(
-    raw: impl InputBuffer<T, 2>,
-    pattern: CfaPattern,
-    algorithm: DemosaicAlgorithm,
-) -> Result<ImageBuffer<Rgb<T>, Vec<T>>, Error>
+impl<T, C> InputBuffer<T, 2> for ImageBuffer<Luma<T>, C>
 where
-    Rgb<T>: Pixel<Subpixel = T>,
+    T: Element,
+    Luma<T>: Pixel<Subpixel = T>,
+    C: Deref<Target = [T]>,
 {
-    raw.with_buffer("input", |raw| demosaic_buffer_to_image(raw, pattern, algorithm))
+    fn with_buffer<R>(
+        &self,
+        argument: ArgumentName,
+        f: impl FnOnce(&Buffer<'_, T, 2>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let (height, width, samples) = pixel_samples(self);
+        let view = ArrayView2::from_shape((height, width), samples).expect("an image holds height × width samples");
+        view.with_buffer(argument, f)
+    }
 }
 
-fn demosaic_buffer_to_image<T: DemosaicSample>(
-    raw: &Buffer<'_, T, 2>,
-    pattern: CfaPattern,
-    algorithm: DemosaicAlgorithm,
-) -> Result<ImageBuffer<Rgb<T>, Vec<T>>, Error>
+/// A gray image as a 2-D `(height, width)` output.
+impl<T, C> OutputBuffer<T, 2> for ImageBuffer<Luma<T>, C>
 where
-    Rgb<T>: Pixel<Subpixel = T>,
+    T: Element,
+    Luma<T>: Pixel<Subpixel = T>,
+    C: DerefMut<Target = [T]>,
 {
-    let [height, width] = raw.shape();
-    let too_large = |axis, actual| Error::ExtentTooLarge {
-        argument: "input",
-        axis,
-        extent: actual,
-    };
-    let mut image = ImageBuffer::new(
-        u32::try_from(width).map_err(|_| too_large(1, width))?,
-        u32::try_from(height).map_err(|_| too_large(0, height))?,
-    );
-    demosaic_buffer_into_image(raw, &mut image, pattern, algorithm)?;
-    Ok(image)
+    fn with_buffer_mut<R>(
+        &mut self,
+        argument: ArgumentName,
+        f: impl FnOnce(&mut BufferMut<'_, T, 2>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let (height, width, samples) = pixel_samples_mut(self);
+        let mut view =
+            ArrayViewMut2::from_shape((height, width), samples).expect("an image holds height × width samples");
+        view.with_buffer_mut(argument, f)
+    }
+}
+
+macro_rules! interleaved_images {
+    ($($pixel:ident: $channels:literal),*) => {$(
+        /// An interleaved colour image as a 3-D `(height, width, channels)`
+        /// input, the layout `demosaic` and `develop` write fastest.
+        impl<T, C> InputBuffer<T, 3> for ImageBuffer<$pixel<T>, C>
+        where
+            T: Element,
+            $pixel<T>: Pixel<Subpixel = T>,
+            C: Deref<Target = [T]>,
+        {
+            fn with_buffer<R>(
+                &self,
+                argument: ArgumentName,
+                f: impl FnOnce(&Buffer<'_, T, 3>) -> Result<R, Error>,
+            ) -> Result<R, Error> {
+                let (height, width, samples) = pixel_samples(self);
+                let view = ArrayView3::from_shape((height, width, $channels), samples)
+                    .expect("an image holds height × width pixels");
+                view.with_buffer(argument, f)
+            }
+        }
+
+        /// An interleaved colour image as a 3-D `(height, width, channels)`
+        /// output: `demosaic(&raw, &mut rgb_image, ..)` writes its samples in place.
+        impl<T, C> OutputBuffer<T, 3> for ImageBuffer<$pixel<T>, C>
+        where
+            T: Element,
+            $pixel<T>: Pixel<Subpixel = T>,
+            C: DerefMut<Target = [T]>,
+        {
+            fn with_buffer_mut<R>(
+                &mut self,
+                argument: ArgumentName,
+                f: impl FnOnce(&mut BufferMut<'_, T, 3>) -> Result<R, Error>,
+            ) -> Result<R, Error> {
+                let (height, width, samples) = pixel_samples_mut(self);
+                let mut view = ArrayViewMut3::from_shape((height, width, $channels), samples)
+                    .expect("an image holds height × width pixels");
+                view.with_buffer_mut(argument, f)
+            }
+        }
+    )*};
+}
+interleaved_images!(Rgb: 3, Rgba: 4);
+
+#[cfg(test)]
+mod tests {
+    use crate::{CfaPattern, DemosaicAlgorithm, Error, ExpectedExtent, add, demosaic, demosaic_to_array};
+
+    #[test]
+    fn images_are_arguments_in_place_with_their_shapes() {
+        let raw = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_fn(7, 5, |x, y| {
+            image::Luma([(x * 1000 + y * 37) as u16])
+        });
+        let mut rgb = image::ImageBuffer::<image::Rgb<u16>, Vec<u16>>::new(7, 5);
+        demosaic(&raw, &mut rgb, CfaPattern::Gbrg, DemosaicAlgorithm::Malvar2004).unwrap();
+        // The same as through ndarray.
+        let array = ndarray::Array2::from_shape_fn((5, 7), |(y, x)| raw.get_pixel(x as u32, y as u32).0[0]);
+        let expected = demosaic_to_array(&array, CfaPattern::Gbrg, DemosaicAlgorithm::Malvar2004).unwrap();
+        assert_eq!(rgb.as_raw().as_slice(), expected.as_slice().unwrap());
+
+        // A container longer than the pixels: only the pixels are written.
+        let mut long = image::RgbImage::from_raw(2, 2, vec![9u8; 2 * 2 * 3 + 5]).unwrap();
+        let gray = image::GrayImage::from_pixel(2, 2, image::Luma([4]));
+        demosaic(&gray, &mut long, CfaPattern::Rggb, DemosaicAlgorithm::Bilinear).unwrap();
+        assert_eq!(long.as_raw()[..12], [4; 12]);
+        assert_eq!(long.as_raw()[12..], [9; 5]);
+
+        // A wrong size names the image argument and its axis.
+        let mut small = image::RgbImage::new(2, 3);
+        let error = demosaic(&gray, &mut small, CfaPattern::Rggb, DemosaicAlgorithm::Bilinear).unwrap_err();
+        assert_eq!(
+            error,
+            Error::BadShape {
+                argument: "output",
+                axis: 0,
+                actual: 3,
+                expected: ExpectedExtent::SameAs {
+                    argument: "input",
+                    axis: 0,
+                    extent: 2
+                },
+            }
+        );
+
+        // Gray images of f32 are 2-D f32 buffers.
+        let input = image::ImageBuffer::<image::Luma<f32>, Vec<f32>>::from_pixel(3, 2, image::Luma([0.5]));
+        let mut output = image::ImageBuffer::<image::Luma<f32>, Vec<f32>>::new(3, 2);
+        add(&input, &mut output).unwrap();
+        assert!(output.pixels().all(|pixel| pixel.0 == [1.5]));
+    }
 }

@@ -74,8 +74,6 @@ pub use ffi::set_num_threads;
 pub use hooks::allocator::release_cached_memory;
 #[cfg(feature = "rayon")]
 pub use hooks::parallel::{ParallelPool, set_thread_pool};
-#[cfg(feature = "image")]
-pub use image_buffers::{demosaic_image, demosaic_into_image};
 pub use pipelines::add::add;
 pub use pipelines::demosaic::{
     CfaPattern, DemosaicAlgorithm, DemosaicSample, ParseCfaPatternError, demosaic, demosaic_to_array,

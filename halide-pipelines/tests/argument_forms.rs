@@ -65,7 +65,7 @@ fn add_takes_slices_and_transposes_directly() {
 #[test]
 fn demosaic_takes_arrays_views_and_buffers_alike() {
     let raw = Array2::<u16>::from_shape_fn((6, 10), |(i, j)| ((i * 7919 + j * 104_729) % 65536) as u16);
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         let expected = demosaic_to_array(raw.view(), CfaPattern::Grbg, algorithm).unwrap();
 
         let mut rgb = Array3::<u16>::zeros((6, 10, 3));

@@ -203,7 +203,7 @@ fn the_smallest_and_odd_frames_demosaic() {
     // out flat in every algorithm (the reference tests compare odd frames value
     // by value; this one covers the smallest sizes).
     for (h, w) in [(2, 2), (2, 3), (3, 2), (3, 3), (5, 7)] {
-        for algorithm in DemosaicAlgorithm::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
             let raw = Array2::<u16>::from_elem((h, w), 4321);
             let rgb = halide_pipelines::demosaic_to_array(raw.view(), CfaPattern::Gbrg, algorithm).unwrap();
             assert!(rgb.iter().all(|&v| v == 4321), "{h}x{w} {algorithm:?}: {rgb:?}");

@@ -79,7 +79,7 @@ fn expected_results<T: DemosaicSample + From<u8>>(seed: u64) -> Vec<Expected<T>>
         (state >> 33) as u8
     };
     let mut cases = Vec::new();
-    for (index, algorithm) in DemosaicAlgorithm::ALL.into_iter().cycle().take(12).enumerate() {
+    for (index, algorithm) in DemosaicAlgorithm::ALL.iter().copied().cycle().take(12).enumerate() {
         let shape = (2 + index * 5 % 37, 2 + index * 11 % 29);
         let raw = Array2::from_shape_simple_fn(shape, || T::from(next()));
         let pattern = CfaPattern::ALL[index % 4];

@@ -23,8 +23,8 @@ fn flat_field_stays_flat<T: DemosaicSample + TryFrom<u32> + std::fmt::Debug>(lev
         for (height, width) in [(2, 2), (3, 5), (40, 67)] {
             let value = T::try_from(level).ok().unwrap();
             let raw = Array2::from_elem((height, width), value);
-            for algorithm in DemosaicAlgorithm::ALL {
-                for pattern in CfaPattern::ALL {
+            for &algorithm in DemosaicAlgorithm::ALL {
+                for &pattern in CfaPattern::ALL {
                     let rgb = demosaic_to_array(raw.view(), pattern, algorithm).unwrap();
                     assert!(
                         rgb.iter().all(|&v| v == value),
@@ -49,7 +49,7 @@ fn flat_fields_come_out_exactly_u16() {
 
 fn pattern_is_a_shift<T: DemosaicSample + TryFrom<u32> + std::fmt::Debug>(max: u32) {
     let raw: Array2<T> = random_frame((100, 110), max, 7);
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         // Away from the borders, where mirroring differs between the two
         // frames: further than each output reads (Mlri: 37 pixels).
         let margin: isize = if algorithm == DemosaicAlgorithm::Mlri { 40 } else { 10 };
@@ -97,8 +97,8 @@ fn demosaic_into<T: DemosaicSample>(
 fn layout_does_not_matter<T: DemosaicSample + TryFrom<u32> + std::fmt::Debug>(max: u32) {
     for (height, width) in [(2, 2), (5, 3), (33, 70)] {
         let raw: Array2<T> = random_frame((height, width), max, (height * width) as u64);
-        for algorithm in DemosaicAlgorithm::ALL {
-            for pattern in CfaPattern::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
+            for &pattern in CfaPattern::ALL {
                 let interleaved = demosaic_to_array(raw.view(), pattern, algorithm).unwrap();
 
                 let mut planar = Array3::<T>::from_elem((3, height, width), T::default());
@@ -138,7 +138,7 @@ fn strided_and_reversed_inputs_read_the_same_frame() {
     let mut padded = Array2::<u16>::zeros((30, 88));
     padded.slice_mut(s![.., ..;2]).assign(&raw);
     let reversed_storage = raw.slice(s![..;-1, ..]).to_owned();
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         let dense = demosaic_to_array(raw.view(), CfaPattern::Gbrg, algorithm).unwrap();
         let strided = demosaic_to_array(padded.slice(s![.., ..;2]), CfaPattern::Gbrg, algorithm).unwrap();
         let reversed = demosaic_to_array(reversed_storage.slice(s![..;-1, ..]), CfaPattern::Gbrg, algorithm).unwrap();

@@ -237,7 +237,7 @@ fn check(algorithm: DemosaicAlgorithm, data: Data, requirement: Requirement, see
         } = requirement;
         let type_name = std::any::type_name::<T>();
         let mut total = Agreement::default();
-        for pattern in CfaPattern::ALL {
+        for &pattern in CfaPattern::ALL {
             for &shape in sizes {
                 let raw = frame::<T>(data, shape, pattern, rng);
                 let agreement = compare(&raw, pattern, algorithm, tolerance, border);
@@ -335,11 +335,8 @@ fn reference_reproduces_a_linear_ramp() {
     let ramp = Array2::from_shape_fn(shape, |(row, col)| 100.0 + 3.0 * row as f64 - 2.0 * col as f64);
     // Mlri has no reference here: its oracle is the NumPy one in
     // generators/quality/mlri.py, compared by compare_with_colour.py.
-    for algorithm in DemosaicAlgorithm::ALL
-        .into_iter()
-        .filter(|&a| a != DemosaicAlgorithm::Mlri)
-    {
-        for pattern in CfaPattern::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL.iter().filter(|&&a| a != DemosaicAlgorithm::Mlri) {
+        for &pattern in CfaPattern::ALL {
             let rgb = reference_rgb(&ramp, pattern, algorithm);
             for (channel, plane) in rgb.iter().enumerate() {
                 for row in BORDER..shape.0 - BORDER {

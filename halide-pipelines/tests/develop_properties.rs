@@ -108,14 +108,15 @@ fn neutral<T: DevelopOutput + Into<f64>>(
     // in absolute value): 3 half steps.
     let step = 1.5 / f64::from(white - black.iter().max().unwrap());
     let params = RawParams::new()
-        .black_levels(black)
-        .white_level(white)
-        .white_balance(gains)
-        .transfer(transfer);
+        .with_black_levels(black)
+        .with_white_level(white)
+        .with_white_balance(gains)
+        .with_transfer(transfer);
     let rgb: Array3<T> = develop_to_array(raw.view(), pattern, algorithm, &params).unwrap();
     let encode = |linear: f64| match transfer {
         Transfer::Linear => linear * full,
         Transfer::Srgb => srgb(linear) * full,
+        other => panic!("no reference for {other:?}"),
     };
     let max_gain = f64::from(gains.iter().cloned().fold(0.0, f32::max));
     let low = encode((grey - step * max_gain).max(0.0)).round() - 1.0;
@@ -166,15 +167,15 @@ fn values_at_and_above_white_clip_to_full_scale_exactly() {
     for white in [1023u16, 4095, 16383, 65535] {
         // At white, and anywhere above it up to the type's top.
         let above = random_frame((21, 30), u16::MAX - white, u64::from(white)).mapv(|extra| white + extra);
-        for algorithm in DemosaicAlgorithm::ALL {
-            for pattern in CfaPattern::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
+            for &pattern in CfaPattern::ALL {
                 for transfer in [Transfer::Linear, Transfer::Srgb] {
                     // Gains of at least 1: a clipped sample stays clipped.
                     let params = RawParams::new()
-                        .black_levels([60, 64, 64, 68])
-                        .white_level(white)
-                        .white_balance([1.9, 1.0, 1.4])
-                        .transfer(transfer);
+                        .with_black_levels([60, 64, 64, 68])
+                        .with_white_level(white)
+                        .with_white_balance([1.9, 1.0, 1.4])
+                        .with_transfer(transfer);
                     let rgb: Array3<u8> = develop_to_array(above.view(), pattern, algorithm, &params).unwrap();
                     assert!(
                         rgb.iter().all(|&v| v == 255),
@@ -200,8 +201,8 @@ fn nothing_overshoots_on_a_12_bit_frame_with_hard_edges() {
         (40, 44),
         |(row, column)| if (row / 5 + column / 7) % 2 == 0 { 4095 } else { 64 },
     );
-    let params = RawParams::new().black_levels([64; 4]).white_level(4095);
-    for algorithm in DemosaicAlgorithm::ALL {
+    let params = RawParams::new().with_black_levels([64; 4]).with_white_level(4095);
+    for &algorithm in DemosaicAlgorithm::ALL {
         let developed: Array3<u16> = develop_to_array(raw.view(), CfaPattern::Rggb, algorithm, &params).unwrap();
         // The same frame scaled to 16 bits by hand, through the plain demosaic (clamped to u16).
         let scaled = raw.mapv(|v| ((f64::from(v) - 64.0) / 4031.0 * 65535.0).round() as u16);
@@ -225,14 +226,14 @@ fn black_levels_follow_the_frame_when_it_is_cropped() {
     choose_variant();
     let raw = random_frame((100, 110), 4095, 11).mapv(|v| v.max(40));
     let black = [40u16, 52, 61, 73];
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         // Away from the borders, where mirroring differs between the two
         // frames: further than each output reads (Mlri: 37 pixels).
         let margin: isize = if algorithm == DemosaicAlgorithm::Mlri { 40 } else { 10 };
         let params = RawParams::new()
-            .black_levels(black)
-            .white_level(4095)
-            .white_balance([1.8, 1.0, 1.3]);
+            .with_black_levels(black)
+            .with_white_level(4095)
+            .with_white_balance([1.8, 1.0, 1.3]);
         let reference: Array3<u16> = develop_to_array(raw.view(), CfaPattern::Rggb, algorithm, &params).unwrap();
         for (row, column) in [(1usize, 0usize), (0, 1), (1, 1)] {
             let cropped = raw.slice(s![row.., column..]);
@@ -241,7 +242,7 @@ fn black_levels_follow_the_frame_when_it_is_cropped() {
                 let (i, j) = (site / 2, site % 2);
                 black[2 * ((i + row) % 2) + (j + column) % 2]
             });
-            let params = params.black_levels(shifted);
+            let params = params.with_black_levels(shifted);
             let pattern = CfaPattern::Rggb.shifted(row, column);
             let rgb: Array3<u16> = develop_to_array(cropped, pattern, algorithm, &params).unwrap();
             let inner = rgb.slice(s![margin..-margin, margin..-margin, ..]);
@@ -257,15 +258,15 @@ fn black_levels_follow_the_frame_when_it_is_cropped() {
 fn output_layout_does_not_change_a_bit() {
     choose_variant();
     let params = RawParams::new()
-        .black_levels([64; 4])
-        .white_level(4095)
-        .white_balance([2.0, 1.0, 1.5])
-        .color_matrix([[1.6, -0.4, -0.2], [-0.2, 1.4, -0.2], [0.0, -0.5, 1.5]])
-        .transfer(Transfer::Srgb);
+        .with_black_levels([64; 4])
+        .with_white_level(4095)
+        .with_white_balance([2.0, 1.0, 1.5])
+        .with_color_matrix([[1.6, -0.4, -0.2], [-0.2, 1.4, -0.2], [0.0, -0.5, 1.5]])
+        .with_transfer(Transfer::Srgb);
     for (height, width) in [(2, 2), (5, 3), (33, 70)] {
         let raw = random_frame((height, width), 4095, (height * width) as u64);
-        for algorithm in DemosaicAlgorithm::ALL {
-            for pattern in CfaPattern::ALL {
+        for &algorithm in DemosaicAlgorithm::ALL {
+            for &pattern in CfaPattern::ALL {
                 let interleaved: Array3<u8> = develop_to_array(raw.view(), pattern, algorithm, &params).unwrap();
 
                 let mut planar = Array3::<u8>::zeros((3, height, width));
@@ -297,12 +298,12 @@ fn strided_and_reversed_inputs_read_the_same_frame() {
     choose_variant();
     let big = random_frame((40, 60), 4095, 3);
     let params = RawParams::new()
-        .black_levels([64; 4])
-        .white_level(4095)
-        .transfer(Transfer::Srgb);
+        .with_black_levels([64; 4])
+        .with_white_level(4095)
+        .with_transfer(Transfer::Srgb);
     let every_other = big.slice(s![..;2, ..;2]);
     let dense = every_other.to_owned();
-    for algorithm in DemosaicAlgorithm::ALL {
+    for &algorithm in DemosaicAlgorithm::ALL {
         let expected: Array3<u16> = develop_to_array(dense.view(), CfaPattern::Bggr, algorithm, &params).unwrap();
         let strided: Array3<u16> = develop_to_array(every_other, CfaPattern::Bggr, algorithm, &params).unwrap();
         assert_eq!(strided, expected, "{algorithm:?}");
@@ -321,28 +322,32 @@ fn bad_parameter(params: &RawParams) -> (String, String) {
 #[test]
 fn bad_parameters_are_errors_that_name_them() {
     choose_variant();
-    let (parameter, problem) = bad_parameter(&RawParams::new().black_levels([64, 64, 4095, 64]).white_level(4095));
+    let (parameter, problem) = bad_parameter(
+        &RawParams::new()
+            .with_black_levels([64, 64, 4095, 64])
+            .with_white_level(4095),
+    );
     assert_eq!(parameter, "white_level");
     assert_eq!(
         problem,
         "4095 must be above every black level, but black_levels[2] is 4095"
     );
-    let (parameter, _) = bad_parameter(&RawParams::new().black_levels([600; 4]).white_level(512));
+    let (parameter, _) = bad_parameter(&RawParams::new().with_black_levels([600; 4]).with_white_level(512));
     assert_eq!(parameter, "white_level");
 
-    let (parameter, problem) = bad_parameter(&RawParams::new().white_balance([2.0, f32::NAN, 1.0]));
+    let (parameter, problem) = bad_parameter(&RawParams::new().with_white_balance([2.0, f32::NAN, 1.0]));
     assert_eq!(
         (parameter.as_str(), problem.as_str()),
         ("white_balance[1]", "NaN is not a gain: expected a finite number >= 0")
     );
-    let (parameter, _) = bad_parameter(&RawParams::new().white_balance([-0.5, 1.0, 1.0]));
+    let (parameter, _) = bad_parameter(&RawParams::new().with_white_balance([-0.5, 1.0, 1.0]));
     assert_eq!(parameter, "white_balance[0]");
-    let (parameter, _) = bad_parameter(&RawParams::new().white_balance([1.0, 1.0, f32::INFINITY]));
+    let (parameter, _) = bad_parameter(&RawParams::new().with_white_balance([1.0, 1.0, f32::INFINITY]));
     assert_eq!(parameter, "white_balance[2]");
 
     let mut matrix = [[1.0f32, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
     matrix[2][1] = f32::NEG_INFINITY;
-    let (parameter, problem) = bad_parameter(&RawParams::new().color_matrix(matrix));
+    let (parameter, problem) = bad_parameter(&RawParams::new().with_color_matrix(matrix));
     assert_eq!(
         (parameter.as_str(), problem.as_str()),
         ("color_matrix[2][1]", "-inf: expected a finite number")
@@ -353,7 +358,7 @@ fn bad_parameters_are_errors_that_name_them() {
         &mut Array3::<u16>::zeros((4, 4, 3)),
         CfaPattern::Rggb,
         DemosaicAlgorithm::Menon2007,
-        &RawParams::new().color_matrix(matrix),
+        &RawParams::new().with_color_matrix(matrix),
     )
     .unwrap_err();
     assert_eq!(

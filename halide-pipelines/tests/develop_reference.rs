@@ -31,9 +31,9 @@ fn reference_develop(
     params: &RawParams,
     full: f64,
 ) -> Array3<f64> {
-    let black = params.get_black_levels();
-    let white = f64::from(params.get_white_level());
-    let gains = params.get_white_balance();
+    let black = params.black_levels();
+    let white = f64::from(params.white_level());
+    let gains = params.white_balance();
     let linear = Array2::from_shape_fn(raw.dim(), |(row, column)| {
         let black = f64::from(black[2 * (row % 2) + column % 2]);
         let gain = f64::from(gains[colour(pattern, row, column)]);
@@ -47,14 +47,15 @@ fn reference_develop(
         other => panic!("no reference for {other:?}"),
     };
     let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-    let matrix = params.get_color_matrix().unwrap_or(identity);
+    let matrix = params.color_matrix().unwrap_or(identity);
     Array3::from_shape_fn((raw.nrows(), raw.ncols(), 3), |(row, column, channel)| {
         let rgb = [r[[row, column]], g[[row, column]], b[[row, column]]];
         let mixed: f64 = (0..3).map(|k| f64::from(matrix[channel][k]) * rgb[k]).sum();
         let value = mixed.clamp(0.0, 1.0);
-        let encoded = match params.get_transfer() {
+        let encoded = match params.transfer() {
             Transfer::Linear => value,
             Transfer::Srgb => srgb(value),
+            other => panic!("no reference for {other:?}"),
         };
         encoded * full
     })
@@ -98,16 +99,16 @@ fn check<T: DevelopOutput + Into<f64>>(algorithm: DemosaicAlgorithm, full: f64) 
     };
     for &shape in sizes {
         let raw = frame(shape, black, &mut rng);
-        for pattern in CfaPattern::ALL {
+        for &pattern in CfaPattern::ALL {
             for transfer in [Transfer::Linear, Transfer::Srgb] {
                 for matrix in [None, Some([[1.7, -0.5, -0.2], [-0.25, 1.45, -0.2], [0.05, -0.6, 1.55]])] {
                     let mut params = RawParams::new()
-                        .black_levels(black)
-                        .white_level(4095)
-                        .white_balance([2.1, 1.0, 1.6])
-                        .transfer(transfer);
+                        .with_black_levels(black)
+                        .with_white_level(4095)
+                        .with_white_balance([2.1, 1.0, 1.6])
+                        .with_transfer(transfer);
                     if let Some(matrix) = matrix {
-                        params = params.color_matrix(matrix);
+                        params = params.with_color_matrix(matrix);
                     }
                     let rgb: Array3<T> = develop_to_array(raw.view(), pattern, algorithm, &params).unwrap();
                     let expected = reference_develop(&raw, pattern, algorithm, &params, full);

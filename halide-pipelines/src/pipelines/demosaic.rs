@@ -41,9 +41,10 @@ pub enum CfaPattern {
 
 impl CfaPattern {
     /// Every pattern.
-    pub const ALL: [CfaPattern; 4] = [CfaPattern::Rggb, CfaPattern::Bggr, CfaPattern::Grbg, CfaPattern::Gbrg];
+    pub const ALL: &'static [CfaPattern] = &[CfaPattern::Rggb, CfaPattern::Bggr, CfaPattern::Grbg, CfaPattern::Gbrg];
 
     /// `(row, column)` of the red sample inside the 2×2 tile.
+    #[must_use]
     pub fn red_position(self) -> (usize, usize) {
         match self {
             CfaPattern::Rggb => (0, 0),
@@ -104,7 +105,8 @@ impl FromStr for CfaPattern {
     /// Reads a pattern's name in any case: `"rggb"`, `"RGGB"`, `"Rggb"`, ...
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         CfaPattern::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|pattern| pattern.name().eq_ignore_ascii_case(text))
             .ok_or_else(|| ParseCfaPatternError { text: text.to_owned() })
     }
@@ -167,8 +169,8 @@ pub enum DemosaicAlgorithm {
 }
 
 impl DemosaicAlgorithm {
-    /// Every algorithm, fastest first.
-    pub const ALL: [DemosaicAlgorithm; 4] = [
+    /// Every algorithm, fastest first. A slice: it grows when an algorithm is added.
+    pub const ALL: &'static [DemosaicAlgorithm] = &[
         DemosaicAlgorithm::Bilinear,
         DemosaicAlgorithm::Malvar2004,
         DemosaicAlgorithm::Menon2007,
@@ -576,7 +578,7 @@ mod tests {
 
     #[test]
     fn every_pattern_reads_back_its_own_name() {
-        for pattern in CfaPattern::ALL {
+        for &pattern in CfaPattern::ALL {
             let name = pattern.to_string();
             assert_eq!(name.parse(), Ok(pattern));
             assert_eq!(name.to_uppercase().parse(), Ok(pattern));
@@ -598,7 +600,7 @@ mod tests {
 
     #[test]
     fn shifting_by_an_odd_offset_twice_is_no_shift() {
-        for pattern in CfaPattern::ALL {
+        for &pattern in CfaPattern::ALL {
             assert_eq!(pattern.shifted(1, 0).shifted(1, 0), pattern);
             assert_eq!(pattern.shifted(0, 1).shifted(0, 1), pattern);
             assert_eq!(pattern.shifted(0, 0), pattern);

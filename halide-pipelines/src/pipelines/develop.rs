@@ -12,6 +12,7 @@ use crate::pipelines::with_buffers;
 
 /// How linear values are encoded in the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Transfer {
     /// No curve: output values are proportional to light (for editing,
     /// further processing, HDR merging).
@@ -32,11 +33,11 @@ pub enum Transfer {
 /// ```
 /// use halide_pipelines::{RawParams, Transfer};
 /// let params = RawParams::new()
-///     .black_levels([64, 64, 64, 64])
-///     .white_level(4095)
-///     .white_balance([2.1, 1.0, 1.6])
-///     .transfer(Transfer::Srgb);
-/// assert_eq!(params.get_white_level(), 4095);
+///     .with_black_levels([64, 64, 64, 64])
+///     .with_white_level(4095)
+///     .with_white_balance([2.1, 1.0, 1.6])
+///     .with_transfer(Transfer::Srgb);
+/// assert_eq!(params.white_level(), 4095);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RawParams {
@@ -61,6 +62,7 @@ impl Default for RawParams {
 
 impl RawParams {
     /// The defaults: black 0, white 65535, gains 1, no matrix, [`Transfer::Linear`].
+    #[must_use]
     pub fn new() -> Self {
         RawParams::default()
     }
@@ -71,7 +73,7 @@ impl RawParams {
     /// for an RGGB crop). They follow the frame, not the colours: a frame
     /// cropped by one row swaps the rows.
     #[must_use]
-    pub fn black_levels(mut self, levels: [u16; 4]) -> Self {
+    pub fn with_black_levels(mut self, levels: [u16; 4]) -> Self {
         self.black_levels = levels;
         self
     }
@@ -80,7 +82,7 @@ impl RawParams {
     /// 16383 for 10-, 12- and 14-bit data in `u16`. It becomes the output's
     /// full scale (255 or 65535), and samples above it clip.
     #[must_use]
-    pub fn white_level(mut self, level: u16) -> Self {
+    pub fn with_white_level(mut self, level: u16) -> Self {
         self.white_level = level;
         self
     }
@@ -89,7 +91,7 @@ impl RawParams {
     /// and white levels and before the demosaic. Highlights clip after white
     /// balance: a sample whose gained value exceeds white is white.
     #[must_use]
-    pub fn white_balance(mut self, gains: [f32; 3]) -> Self {
+    pub fn with_white_balance(mut self, gains: [f32; 3]) -> Self {
         self.white_balance = gains;
         self
     }
@@ -98,12 +100,12 @@ impl RawParams {
     /// camera RGB to linear sRGB): output channel `i` is `Σ_j matrix[i][j] ·
     /// rgb[j]`, then clipped to [0, 1].
     #[must_use]
-    pub fn color_matrix(mut self, matrix: [[f32; 3]; 3]) -> Self {
+    pub fn with_color_matrix(mut self, matrix: [[f32; 3]; 3]) -> Self {
         self.color_matrix = Some(matrix);
         self
     }
 
-    /// Removes the matrix set with [`RawParams::color_matrix`].
+    /// Removes the matrix set with [`RawParams::with_color_matrix`].
     #[must_use]
     pub fn without_color_matrix(mut self) -> Self {
         self.color_matrix = None;
@@ -112,33 +114,38 @@ impl RawParams {
 
     /// How the output encodes light: [`Transfer::Linear`] (the default) or [`Transfer::Srgb`].
     #[must_use]
-    pub fn transfer(mut self, transfer: Transfer) -> Self {
+    pub fn with_transfer(mut self, transfer: Transfer) -> Self {
         self.transfer = transfer;
         self
     }
 
     /// The black levels, in the frame's raster order.
-    pub fn get_black_levels(&self) -> [u16; 4] {
+    #[must_use]
+    pub fn black_levels(&self) -> [u16; 4] {
         self.black_levels
     }
 
     /// The white level.
-    pub fn get_white_level(&self) -> u16 {
+    #[must_use]
+    pub fn white_level(&self) -> u16 {
         self.white_level
     }
 
     /// The R, G, B gains.
-    pub fn get_white_balance(&self) -> [f32; 3] {
+    #[must_use]
+    pub fn white_balance(&self) -> [f32; 3] {
         self.white_balance
     }
 
     /// The colour matrix, if one is set.
-    pub fn get_color_matrix(&self) -> Option<[[f32; 3]; 3]> {
+    #[must_use]
+    pub fn color_matrix(&self) -> Option<[[f32; 3]; 3]> {
         self.color_matrix
     }
 
     /// The transfer curve.
-    pub fn get_transfer(&self) -> Transfer {
+    #[must_use]
+    pub fn transfer(&self) -> Transfer {
         self.transfer
     }
 
@@ -400,7 +407,7 @@ static TO_U16: [[Pipeline; 2]; 3] = [
 /// // A 12-bit frame, black level 64, lit at 1/4 of the range after black.
 /// let raw = ndarray::Array2::<u16>::from_elem((4, 6), 64 + 1008);
 /// let mut rgb = ndarray::Array3::<u8>::zeros((4, 6, 3));
-/// let params = RawParams::new().black_levels([64; 4]).white_level(4095).transfer(Transfer::Srgb);
+/// let params = RawParams::new().with_black_levels([64; 4]).with_white_level(4095).with_transfer(Transfer::Srgb);
 /// develop(&raw, &mut rgb, CfaPattern::Rggb, DemosaicAlgorithm::Menon2007, &params)?;
 /// // sRGB of a quarter of full scale is 0.537: 137 of 255.
 /// assert!(rgb.iter().all(|&v| v == 137));
@@ -462,7 +469,7 @@ fn develop_buffers<T: DevelopOutput>(
 /// ```
 /// use halide_pipelines::{develop_to_array, CfaPattern, DemosaicAlgorithm, RawParams};
 /// let raw = ndarray::Array2::<u16>::from_elem((6, 8), 1023);
-/// let params = RawParams::new().white_level(1023);
+/// let params = RawParams::new().with_white_level(1023);
 /// let rgb = develop_to_array::<u16>(&raw, CfaPattern::Gbrg, DemosaicAlgorithm::Bilinear, &params)?;
 /// assert!(rgb.iter().all(|&v| v == u16::MAX));
 /// # Ok::<(), halide_pipelines::Error>(())

@@ -63,7 +63,7 @@ fn both_copies_route_their_own_errors_and_share_the_allocator() {
         scope.spawn(|| {
             second_copy::set_thread_pool(second_copy::ParallelPool::Rayon);
             let raw = ndarray::Array2::<u16>::from_shape_fn((64, 96), |(y, x)| (y * 97 + x * 13) as u16);
-            for algorithm in halide_pipelines::DemosaicAlgorithm::ALL {
+            for &algorithm in halide_pipelines::DemosaicAlgorithm::ALL {
                 let first = demosaic_to_array(raw.view(), halide_pipelines::CfaPattern::Gbrg, algorithm).unwrap();
                 let algorithm = second_copy::DemosaicAlgorithm::ALL[halide_pipelines::DemosaicAlgorithm::ALL
                     .iter()
