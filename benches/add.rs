@@ -4,7 +4,7 @@
 //! of the bytes (`copy_from_slice`) on one thread and on all. A copy is the
 //! floor for any pass that reads and writes each element once.
 //!
-//! `cargo bench --bench add` (criterion reports bytes moved per second).
+//! `cargo bench -p halide-pipelines-benches --bench add` (criterion reports bytes moved per second).
 
 use std::hint::black_box;
 

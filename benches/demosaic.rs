@@ -12,7 +12,7 @@
 //! timing, [`check_peers`] demosaics a small ramp with each peer and panics if
 //! one is mis-wired, so a wrong call can never show up as a number.
 //!
-//! `cargo bench --bench demosaic` (criterion reports Melem/s = MP/s).
+//! `cargo bench -p halide-pipelines-benches --bench demosaic` (criterion reports Melem/s = MP/s).
 
 use std::hint::black_box;
 use std::io::Cursor;

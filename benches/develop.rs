@@ -14,7 +14,7 @@
 //! workspace, because imagepipe is LGPL-3.0 and brings every codec of the
 //! `image` crate) and rawpy/LibRaw's `postprocess` (`benches/raw_peers.py FILE`).
 //!
-//! `cargo bench --bench develop` (criterion reports Melem/s = MP/s).
+//! `cargo bench -p halide-pipelines-benches --bench develop` (criterion reports Melem/s = MP/s).
 
 use std::hint::black_box;
 

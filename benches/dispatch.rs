@@ -16,7 +16,7 @@
 //! output layout, on small odd frames of full-range samples) and the parent
 //! fails unless all variants computed the same bits.
 //!
-//! `cargo bench --bench dispatch`. On a CPU without a variant's features
+//! `cargo bench -p halide-pipelines-benches --bench dispatch`. On a CPU without a variant's features
 //! that variant's run says so and is skipped.
 
 use std::collections::BTreeMap;
@@ -357,7 +357,7 @@ fn main() {
     // In the parent only: a child's variant is forced, and its run says which.
     print_machine();
     if !cfg!(target_arch = "x86_64") {
-        println!("dispatch: the archives of this target have one variant; see `cargo bench --bench demosaic`");
+        println!("dispatch: the archives of this target have one variant; see `cargo bench -p halide-pipelines-benches --bench demosaic`");
         return;
     }
     bench_floor::<u8>(&mut criterion, "u8");

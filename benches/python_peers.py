@@ -8,7 +8,7 @@ edge-aware) and colour-demosaicing's reference implementations, on the same
 
 Times are the fastest of `--repeat` runs (colour-demosaicing: float64 NumPy,
 seconds per frame, so one run by default). Run it right after
-`cargo bench --bench demosaic` and compare with that run's table: the same
+`cargo bench -p halide-pipelines-benches --bench demosaic` and compare with that run's table: the same
 machine, minutes apart (ratios across processes are rougher than within one).
 """
 

@@ -2,7 +2,7 @@
 """Times rawpy/LibRaw's `postprocess` on a camera raw file, with the options
 that match `develop` to 8-bit sRGB: the camera's white balance, no automatic
 brightening, sRGB output with the sRGB curve (gamma 2.4, slope 12.92),
-highlights clipped, 8 bits. `cargo bench --bench develop` with
+highlights clipped, 8 bits. `cargo bench -p halide-pipelines-benches --bench develop` with
 HALIDE_PIPELINES_BENCH_RAW=FILE times ours and imagepipe on the same file.
 
     python -m pip install -r generators/quality/requirements.txt

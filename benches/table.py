@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Print criterion's latest results as the README's Markdown tables.
 
-    cargo bench --bench demosaic -- --noplot && python3 benches/table.py
+    cargo bench -p halide-pipelines-benches --bench demosaic -- --noplot && python3 benches/table.py
 
 Reads target/criterion/*/.../new/{benchmark,estimates}.json (standard library
 only). Groups named "<name> u8" and "<name> u16" are printed side by side; a

@@ -18,7 +18,7 @@ use develop_formulas::{colour, srgb};
 /// instruction LLVM emits in the develop archives (`vmovq xmm, xmm` in its
 /// 0xD6 encoding: SIGILL under valgrind, fine on every CPU), so memcheck
 /// checks the same arithmetic and memory accesses through the SSE4.1 code
-/// (`cargo bench --bench dispatch` checks that the variants compute the same bits).
+/// (`cargo bench -p halide-pipelines-benches --bench dispatch` checks that the variants compute the same bits).
 #[cfg(target_arch = "x86_64")]
 const X86_BASELINE_VARIABLE: &str = "HALIDE_PIPELINES_TEST_X86_SSE41";
 
