@@ -357,7 +357,9 @@ fn main() {
     // In the parent only: a child's variant is forced, and its run says which.
     print_machine();
     if !cfg!(target_arch = "x86_64") {
-        println!("dispatch: the archives of this target have one variant; see `cargo bench -p halide-pipelines-benches --bench demosaic`");
+        println!(
+            "dispatch: the archives of this target have one variant; see `cargo bench -p halide-pipelines-benches --bench demosaic`"
+        );
         return;
     }
     bench_floor::<u8>(&mut criterion, "u8");

@@ -200,13 +200,36 @@ mod tests {
         if index == record.fail_at { -7 } else { 0 }
     }
 
+    /// Rayon's pool chosen for one test: the tests that choose it run one at a
+    /// time, and the choice before it comes back when the guard drops, so no
+    /// test sees another's process-wide setting.
+    struct RayonChosen {
+        previous: ParallelPool,
+        _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+    }
+
+    fn choose_rayon() -> RayonChosen {
+        static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+        let guard = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        RayonChosen {
+            previous: set_thread_pool(ParallelPool::Rayon),
+            _one_at_a_time: guard,
+        }
+    }
+
+    impl Drop for RayonChosen {
+        fn drop(&mut self) {
+            set_thread_pool(self.previous);
+        }
+    }
+
     fn run(pool: &rayon::ThreadPool, min: c_int, size: c_int, fail_at: c_int) -> (c_int, Vec<(c_int, Option<usize>)>) {
         let record = Record {
             seen: Mutex::new(Vec::new()),
             fail_at,
         };
         let closure = Shared(std::ptr::from_ref(&record).cast_mut().cast());
-        set_thread_pool(ParallelPool::Rayon);
+        let _rayon = choose_rayon();
         // SAFETY: `record_iteration` is a valid task with `record` as its closure.
         let code = pool.install(|| unsafe {
             do_par_for(
@@ -253,7 +276,7 @@ mod tests {
     fn a_rayon_failure_reaches_the_calls_error_message() {
         let sink = crate::hooks::error_sinks::CallSink::take();
         crate::hooks::install();
-        set_thread_pool(ParallelPool::Rayon);
+        let _rayon = choose_rayon();
         let record = Record {
             seen: Mutex::new(Vec::new()),
             fail_at: c_int::MIN,
