@@ -38,6 +38,7 @@ pub struct ArgumentInfo {
 }
 
 include!("signatures.rs");
+include!("pipelines.rs");
 
 #[cfg(not(feature = "bindgen"))]
 include!("bindings.rs");

@@ -75,7 +75,6 @@ pub use hooks::allocator::release_cached_memory;
 #[cfg(feature = "rayon")]
 pub use hooks::parallel::{ParallelPool, set_thread_pool};
 pub use pipelines::add::add;
-pub use pipelines::demosaic::{
-    CfaPattern, DemosaicAlgorithm, DemosaicSample, ParseCfaPatternError, demosaic, demosaic_to_array,
-};
+pub use pipelines::bayer::{CfaPattern, DemosaicAlgorithm, ParseCfaPatternError};
+pub use pipelines::demosaic::{DemosaicSample, demosaic, demosaic_to_array};
 pub use pipelines::develop::{DevelopOutput, RawParams, Transfer, develop, develop_to_array};

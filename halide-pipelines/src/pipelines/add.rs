@@ -5,13 +5,22 @@ use crate::error::Error;
 use crate::ffi::{self, ArgSpec, Pipeline};
 use crate::pipelines::with_buffers;
 
-static ADD: Pipeline = Pipeline::shipped(
-    "add",
-    halide_pipelines_sys::add_argv,
-    halide_pipelines_sys::add_metadata,
-    &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("output", 2)],
-    halide_pipelines_sys::ADD_ARGUMENTS,
-);
+/// `ADD`, the manifest's one `add` archive, from its generated entry.
+macro_rules! add_archive {
+    ($function:ident { argv: $argv:ident, metadata: $metadata:ident, arguments: $arguments:ident $(,)? } $(,)?) => {
+        static ADD: Pipeline = Pipeline::shipped(
+            stringify!($function),
+            halide_pipelines_sys::$argv,
+            halide_pipelines_sys::$metadata,
+            &[
+                ArgSpec::input::<f32>("input", 2),
+                ArgSpec::output::<f32>("output", 2),
+            ],
+            halide_pipelines_sys::$arguments,
+        );
+    };
+}
+halide_pipelines_sys::shipped_add_pipelines!(add_archive!());
 
 /// Computes `output[[i, j]] = input[[i, j]] + 1.0` over the output's whole shape.
 ///

@@ -6,8 +6,10 @@ use ndarray::{Array2, Array3};
 use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
 use crate::error::{Error, Parameter};
-use crate::ffi::{self, Arg, ArgSpec, Pipeline};
-use crate::pipelines::demosaic::{CfaPattern, DemosaicAlgorithm, OutputLayout, check_frame_shapes, pick_archive};
+use crate::ffi::{self, Arg, ArgSpec};
+use crate::pipelines::bayer::{
+    CfaPattern, DemosaicAlgorithm, OutputLayout, check_frame_shapes, pick_archive, shipped_archives, to_array,
+};
 use crate::pipelines::with_buffers;
 
 /// How linear values are encoded in the output.
@@ -213,30 +215,14 @@ impl RawParams {
 
 /// An output sample type of [`develop`]: `u8` (display, 8-bit files) and
 /// `u16` (editing).
-pub trait DevelopOutput: Element + sealed::Pipelines {}
+pub trait DevelopOutput: Element + sealed::Sealed {}
 impl DevelopOutput for u8 {}
 impl DevelopOutput for u16 {}
 
 mod sealed {
-    use super::*;
-
-    /// Picks the archive built for an output type, algorithm and layout
-    /// (0: interleaved, 1: any other).
-    pub trait Pipelines {
-        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline;
-    }
-
-    impl Pipelines for u8 {
-        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
-            pick_archive(&TO_U8, &MLRI_TO_U8, algorithm, layout)
-        }
-    }
-
-    impl Pipelines for u16 {
-        fn pipeline(algorithm: DemosaicAlgorithm, layout: usize) -> &'static Pipeline {
-            pick_archive(&TO_U16, &MLRI_TO_U16, algorithm, layout)
-        }
-    }
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u16 {}
 }
 
 /// The arguments every develop archive takes, after the user context.
@@ -253,136 +239,9 @@ const fn signature<T: Element>() -> [ArgSpec; 8] {
     ]
 }
 
-macro_rules! pipeline {
-    ($sample:ty, $function:ident, $argv:ident, $metadata:ident, $arguments:ident) => {
-        Pipeline::shipped(
-            stringify!($function),
-            halide_pipelines_sys::$argv,
-            halide_pipelines_sys::$metadata,
-            &signature::<$sample>(),
-            halide_pipelines_sys::$arguments,
-        )
-    };
-}
-
-/// MLRI ships one archive per output type for both layouts, as its plain
-/// demosaic does (see `demosaic.rs`).
-static MLRI_TO_U8: Pipeline = pipeline!(
-    u8,
-    develop_mlri_u8_any,
-    develop_mlri_u8_any_argv,
-    develop_mlri_u8_any_metadata,
-    DEVELOP_MLRI_U8_ANY_ARGUMENTS
-);
-static MLRI_TO_U16: Pipeline = pipeline!(
-    u16,
-    develop_mlri_u16_any,
-    develop_mlri_u16_any_argv,
-    develop_mlri_u16_any_metadata,
-    DEVELOP_MLRI_U16_ANY_ARGUMENTS
-);
-
-/// `[algorithm][layout]`: `DemosaicAlgorithm::index` (Mlri apart), then interleaved and any.
-static TO_U8: [[Pipeline; 2]; 3] = [
-    [
-        pipeline!(
-            u8,
-            develop_bilinear_u8_interleaved,
-            develop_bilinear_u8_interleaved_argv,
-            develop_bilinear_u8_interleaved_metadata,
-            DEVELOP_BILINEAR_U8_INTERLEAVED_ARGUMENTS
-        ),
-        pipeline!(
-            u8,
-            develop_bilinear_u8_any,
-            develop_bilinear_u8_any_argv,
-            develop_bilinear_u8_any_metadata,
-            DEVELOP_BILINEAR_U8_ANY_ARGUMENTS
-        ),
-    ],
-    [
-        pipeline!(
-            u8,
-            develop_malvar2004_u8_interleaved,
-            develop_malvar2004_u8_interleaved_argv,
-            develop_malvar2004_u8_interleaved_metadata,
-            DEVELOP_MALVAR2004_U8_INTERLEAVED_ARGUMENTS
-        ),
-        pipeline!(
-            u8,
-            develop_malvar2004_u8_any,
-            develop_malvar2004_u8_any_argv,
-            develop_malvar2004_u8_any_metadata,
-            DEVELOP_MALVAR2004_U8_ANY_ARGUMENTS
-        ),
-    ],
-    [
-        pipeline!(
-            u8,
-            develop_menon2007_u8_interleaved,
-            develop_menon2007_u8_interleaved_argv,
-            develop_menon2007_u8_interleaved_metadata,
-            DEVELOP_MENON2007_U8_INTERLEAVED_ARGUMENTS
-        ),
-        pipeline!(
-            u8,
-            develop_menon2007_u8_any,
-            develop_menon2007_u8_any_argv,
-            develop_menon2007_u8_any_metadata,
-            DEVELOP_MENON2007_U8_ANY_ARGUMENTS
-        ),
-    ],
-];
-static TO_U16: [[Pipeline; 2]; 3] = [
-    [
-        pipeline!(
-            u16,
-            develop_bilinear_u16_interleaved,
-            develop_bilinear_u16_interleaved_argv,
-            develop_bilinear_u16_interleaved_metadata,
-            DEVELOP_BILINEAR_U16_INTERLEAVED_ARGUMENTS
-        ),
-        pipeline!(
-            u16,
-            develop_bilinear_u16_any,
-            develop_bilinear_u16_any_argv,
-            develop_bilinear_u16_any_metadata,
-            DEVELOP_BILINEAR_U16_ANY_ARGUMENTS
-        ),
-    ],
-    [
-        pipeline!(
-            u16,
-            develop_malvar2004_u16_interleaved,
-            develop_malvar2004_u16_interleaved_argv,
-            develop_malvar2004_u16_interleaved_metadata,
-            DEVELOP_MALVAR2004_U16_INTERLEAVED_ARGUMENTS
-        ),
-        pipeline!(
-            u16,
-            develop_malvar2004_u16_any,
-            develop_malvar2004_u16_any_argv,
-            develop_malvar2004_u16_any_metadata,
-            DEVELOP_MALVAR2004_U16_ANY_ARGUMENTS
-        ),
-    ],
-    [
-        pipeline!(
-            u16,
-            develop_menon2007_u16_interleaved,
-            develop_menon2007_u16_interleaved_argv,
-            develop_menon2007_u16_interleaved_metadata,
-            DEVELOP_MENON2007_U16_INTERLEAVED_ARGUMENTS
-        ),
-        pipeline!(
-            u16,
-            develop_menon2007_u16_any,
-            develop_menon2007_u16_any_argv,
-            develop_menon2007_u16_any_metadata,
-            DEVELOP_MENON2007_U16_ANY_ARGUMENTS
-        ),
-    ],
-];
+// Every develop archive of the manifest: interleaved and any layout (planar
+// output takes the `any` one); MLRI's for any layout only.
+halide_pipelines_sys::shipped_develop_pipelines!(shipped_archives!(fn shipped, signature signature;));
 
 /// Develops the raw Bayer frame `input` (shape `(H, W)`, `u16` samples of any
 /// bit depth up to 16) into the RGB image `output` (shape `(H, W, 3)`, `u8`
@@ -439,17 +298,14 @@ fn develop_buffers<T: DevelopOutput>(
     let black = Buffer::try_from(black.view())?;
     let scale = Buffer::try_from(scale.view())?;
     let matrix = Buffer::try_from(matrix.view())?;
-    let layout = match OutputLayout::of(output.strides()) {
-        OutputLayout::Interleaved => 0,
-        OutputLayout::Planar | OutputLayout::Any => 1,
-    };
+    let pipeline = pick_archive::<T>("develop", shipped, algorithm, OutputLayout::of(output.strides()))?;
     let (red_row, red_column) = pattern.red_position();
     let transfer = match params.transfer {
         Transfer::Linear => 0,
         Transfer::Srgb => 1,
     };
     ffi::call(
-        T::pipeline(algorithm, layout),
+        pipeline,
         [
             input.arg(),
             Arg::I32(red_column as i32),
@@ -480,10 +336,5 @@ pub fn develop_to_array<T: DevelopOutput>(
     algorithm: DemosaicAlgorithm,
     params: &RawParams,
 ) -> Result<Array3<T>, Error> {
-    raw.with_buffer("input", |input| {
-        let [height, width] = input.shape();
-        let mut rgb = Array3::from_elem((height, width, 3), T::default());
-        develop(input, &mut rgb, pattern, algorithm, params)?;
-        Ok(rgb)
-    })
+    to_array(raw, |input, rgb| develop(input, rgb, pattern, algorithm, params))
 }

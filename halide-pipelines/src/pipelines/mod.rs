@@ -3,6 +3,7 @@
 //! use) and validates arguments before calling through [`crate::ffi`].
 
 pub mod add;
+pub(crate) mod bayer;
 pub mod demosaic;
 pub mod develop;
 
