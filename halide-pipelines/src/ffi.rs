@@ -443,6 +443,7 @@ pub(crate) fn call_with_argv<const A: usize, const ARGV: usize>(
     );
 
     let sink = CallSink::take();
+    sink.set_thread_limit(hooks::parallel::current_limit());
     let user_context = sink.user_context();
     let mut buffers = [halide_buffer_t::default(); A];
     let mut dims = [[halide_dimension_t::default(); MAX_RANK]; A];

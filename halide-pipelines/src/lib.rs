@@ -72,6 +72,7 @@ pub use element::{Element, HalideType, HalideTypeCode};
 pub use error::{ArgumentName, Error, ErrorKind, ExpectedExtent, Parameter};
 pub use ffi::set_num_threads;
 pub use hooks::allocator::release_cached_memory;
+pub use hooks::parallel::with_threads;
 #[cfg(feature = "rayon")]
 pub use hooks::parallel::{ParallelPool, set_thread_pool};
 pub use pipelines::add::add;

@@ -1,7 +1,7 @@
 //! The allocator Halide uses for its intermediate buffers: the system
-//! allocator, plus a small cache of freed blocks.
+//! allocator, plus caches of freed blocks.
 //!
-//! Why the cache: a pipeline allocates its line buffers at the start of every
+//! Why the caches: a pipeline allocates its line buffers at the start of every
 //! strip of rows and frees them at the end, from every worker thread. Blocks of
 //! hundreds of kilobytes go back to the kernel on free (glibc trims or unmaps
 //! them) and come back as fresh pages to be faulted in and zeroed; the page
@@ -9,30 +9,41 @@
 //! 12 MP Menon2007 demosaic (2 cores): 72 ms, half of it in the kernel, against
 //! 38 ms when freed blocks are reused.
 //!
-//! At most `CACHE_BLOCKS` blocks and `CACHE_BYTES` bytes are kept; anything
-//! beyond goes back to the system, and [`release_cached_memory`] gives back
-//! everything. `HALIDE_PIPELINES_ALLOCATOR_CACHE=off` (read once) turns the
-//! cache off, so that a memory checker sees every block freed when Halide
-//! frees it (a use-after-free inside Halide is invisible while the block
-//! stays alive in the cache).
-//!
-//! The allocator is process-wide (see [`super`]). Blocks another allocator
-//! made (Halide's default one before our install, or another library's) can
-//! reach our `free`: we keep the addresses of our live blocks, and a block
-//! that is not among them goes to the `free` that was installed before ours.
-//! Ours is installed before our `malloc`, so no block of ours can ever meet
-//! the old `free`.
+//! No lock is shared by all threads. Whether a pointer is one of our blocks is
+//! written in the block itself (a tag in the padding before it, see below), so
+//! `free` needs no table; freed blocks go to one of [`SHARDS`] caches, the one
+//! of the freeing thread, each behind its own lock that in practice only that
+//! thread takes; the system allocator is called outside every lock. At most
+//! `CACHE_BLOCKS_PER_SHARD` blocks per cache and `CACHE_BYTES` bytes in all
+//! are kept (an atomic budget); anything beyond goes back to the system, and
+//! [`release_cached_memory`] gives back everything.
+//! `HALIDE_PIPELINES_ALLOCATOR_CACHE=off` (read once) turns the caches off, so
+//! that a memory checker sees every block freed when Halide frees it (a
+//! use-after-free inside Halide is invisible while the block stays cached).
 //!
 //! Halide's contract for `halide_malloc` (`HalideRuntime.h`): the pointer is
 //! aligned for any vector, the usable size is a whole number of alignment
 //! units, and 8 bytes before the start and after the end are readable. Each
 //! block is `ALIGNMENT` of padding, the size rounded up to `ALIGNMENT`, and
-//! `ALIGNMENT` of padding.
+//! `ALIGNMENT` of padding. The front padding holds, just before the pointer,
+//! the block's layout size and then (the last 8 bytes) its tag: the pointer
+//! mixed with a secret drawn once per process.
+//!
+//! The allocator is process-wide (see [`super`]). Blocks another allocator
+//! made (Halide's default one before our install, or another library's) can
+//! reach our `free`. Halide's contract makes the 8 bytes before any block
+//! readable, so `free` reads them: our tag there means ours (Halide's default
+//! allocator keeps a heap address there; another value equals the tag of that
+//! very address with probability 2^-64 without knowing the secret), anything
+//! else goes to the `free` installed before ours. Ours is installed before our
+//! `malloc`, so no block of ours can ever meet the old `free`. A block's tag is
+//! cleared when it is freed, so a second `free` of it is not taken for ours.
 
 use std::alloc::{Layout, alloc, dealloc};
-use std::collections::HashMap;
+use std::cell::Cell;
 use std::ffi::c_void;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use halide_runtime_sys::{halide_free_t, halide_set_custom_free, halide_set_custom_malloc};
@@ -40,7 +51,10 @@ use once_cell::sync::Lazy;
 
 /// Halide's x86 default is 64 and its widest vectors are 128 bytes (HVX).
 const ALIGNMENT: usize = 128;
-const CACHE_BLOCKS: usize = 64;
+/// Caches, each used by the threads whose index falls on it. More than the
+/// cores of most machines, so two busy threads rarely share one.
+const SHARDS: usize = 64;
+const CACHE_BLOCKS_PER_SHARD: usize = 16;
 const CACHE_BYTES: usize = 64 << 20;
 
 /// The environment variable that turns the cache off (`off` or `0`).
@@ -48,131 +62,191 @@ pub(crate) const CACHE_SWITCH: &str = "HALIDE_PIPELINES_ALLOCATOR_CACHE";
 
 static CACHE_ENABLED: Lazy<bool> = Lazy::new(|| !matches!(std::env::var(CACHE_SWITCH).as_deref(), Ok("off" | "0")));
 
-/// Hashes a block address: they are distinct multiples of ALIGNMENT, so one
-/// multiply spreads them well (SipHash would cost more than the lookup).
-#[derive(Default)]
-struct AddressHasher(u64);
+/// The per-process secret the tags are mixed with.
+static SECRET: Lazy<u64> = Lazy::new(|| std::collections::hash_map::RandomState::new().hash_one(0x5EED_u64) | 1);
 
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 << 8 | u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_usize(&mut self, address: usize) {
-        self.0 = (address as u64 >> 7).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// The tag of a live block of ours handed out at `pointer`.
+fn tag(pointer: usize) -> u64 {
+    let mixed = (pointer as u64 ^ *SECRET).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    mixed ^ (mixed >> 29)
 }
 
 /// A block of ours: where its allocation starts and its layout size.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Block {
     start: usize,
     size: usize,
 }
 
-struct State {
-    /// Blocks Halide holds, by the pointer it was given.
-    live: HashMap<usize, Block, BuildHasherDefault<AddressHasher>>,
-    /// Freed blocks kept for reuse, and their total size.
-    cached: Vec<Block>,
-    cached_bytes: usize,
-}
+impl Block {
+    /// The pointer Halide gets: after the front padding.
+    fn pointer(self) -> usize {
+        self.start + ALIGNMENT
+    }
 
-/// What became of a pointer handed to [`State::free`].
-enum Freed {
-    /// Ours, kept for reuse.
-    Cached,
-    /// Ours, to be given back to the system (outside the lock).
-    Release(Block),
-    /// Not a live block of ours.
-    NotOurs,
-}
-
-impl State {
-    const fn new() -> Self {
-        State {
-            live: HashMap::with_hasher(BuildHasherDefault::new()),
-            cached: Vec::new(),
-            cached_bytes: 0,
+    /// Writes the size and the tag before the pointer: the block is live.
+    fn mark_live(self) {
+        let pointer = self.pointer();
+        // SAFETY: the front padding (ALIGNMENT bytes, ours) holds both words;
+        // `pointer` is ALIGNMENT-aligned, so they are aligned too.
+        unsafe {
+            ((pointer - 16) as *mut usize).write(self.size);
+            ((pointer - 8) as *mut u64).write(tag(pointer));
         }
     }
 
-    /// A block of at least `size` usable bytes (see the module documentation),
-    /// from the cache or the system; the pointer to hand out, or None.
-    fn allocate(&mut self, size: usize) -> Option<usize> {
-        let size = size.checked_next_multiple_of(ALIGNMENT)?.checked_add(2 * ALIGNMENT)?;
-        self.live.try_reserve(1).ok()?;
-        let reused = (self.cached.iter().enumerate())
+    /// The block of ours Halide holds at `pointer`, if it is one, clearing its
+    /// tag (it is no longer live).
+    ///
+    /// # Safety
+    /// The 8 bytes before `pointer` are readable (Halide's contract for every
+    /// `halide_malloc` block, ours or not).
+    unsafe fn take_live(pointer: usize) -> Option<Block> {
+        let tag_at = (pointer - 8) as *mut u64;
+        // SAFETY: readable by the caller's guarantee; unaligned for a foreign
+        // block that is not 8-aligned, hence `read_unaligned`.
+        if !pointer.is_multiple_of(ALIGNMENT) || unsafe { tag_at.read_unaligned() } != tag(pointer) {
+            return None;
+        }
+        // SAFETY: the tag says this is a live block of ours: its front padding
+        // is ours, and holds the size written by `mark_live`.
+        let size = unsafe { ((pointer - 16) as *const usize).read() };
+        // SAFETY: as above; clearing the tag makes a second free not ours.
+        unsafe { tag_at.write(0) };
+        Some(Block {
+            start: pointer - ALIGNMENT,
+            size,
+        })
+    }
+}
+
+/// One cache of freed blocks.
+struct Shard {
+    blocks: Mutex<Vec<Block>>,
+}
+
+static CACHES: [Shard; SHARDS] = [const {
+    Shard {
+        blocks: Mutex::new(Vec::new()),
+    }
+}; SHARDS];
+/// Bytes held by all caches together.
+static CACHED_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's cache: threads take indices in the order they first
+    /// allocate or free.
+    static SHARD: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn my_shard() -> &'static Shard {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let index = SHARD
+        .try_with(|shard| {
+            *shard.get().get_or_insert_with(|| {
+                let index = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+                shard.set(Some(index));
+                index
+            })
+        })
+        // A thread being torn down (its thread-locals gone) uses the first.
+        .unwrap_or(0);
+    &CACHES[index]
+}
+
+impl Shard {
+    fn lock(&self) -> MutexGuard<'_, Vec<Block>> {
+        self.blocks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The smallest cached block of at least `size` bytes and at most twice
+    /// that, taken out of the cache.
+    fn take(&self, size: usize) -> Option<Block> {
+        let mut blocks = self.lock();
+        let index = (blocks.iter().enumerate())
             .filter(|(_, block)| block.size >= size && block.size / 2 <= size)
             .min_by_key(|(_, block)| block.size)
-            .map(|(index, _)| index);
-        let block = match reused {
-            Some(index) => {
-                let block = self.cached.swap_remove(index);
-                self.cached_bytes -= block.size;
-                block
-            }
-            None => {
-                // SAFETY: the layout has a non-zero size (at least 2 * ALIGNMENT).
-                let start = unsafe { alloc(layout(size)?) };
-                if start.is_null() {
-                    return None;
-                }
-                Block {
-                    start: start as usize,
-                    size,
-                }
-            }
-        };
-        let pointer = block.start + ALIGNMENT;
-        self.live.insert(pointer, block);
-        Some(pointer)
+            .map(|(index, _)| index)?;
+        let block = blocks.swap_remove(index);
+        CACHED_BYTES.fetch_sub(block.size, Ordering::Relaxed);
+        Some(block)
     }
 
-    fn free(&mut self, pointer: usize, cache: bool) -> Freed {
-        let Some(block) = self.live.remove(&pointer) else {
-            return Freed::NotOurs;
-        };
-        if !(cache && self.cached.len() < CACHE_BLOCKS && self.cached_bytes + block.size <= CACHE_BYTES) {
-            return Freed::Release(block);
+    /// Keeps `block` if this cache and the byte budget have room; otherwise
+    /// hands it back.
+    fn keep(&self, block: Block) -> Result<(), Block> {
+        let mut blocks = self.lock();
+        if blocks.len() >= CACHE_BLOCKS_PER_SHARD {
+            return Err(block);
         }
-        if self.cached.capacity() == 0 {
-            self.cached.reserve_exact(CACHE_BLOCKS);
+        let budget = CACHED_BYTES.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bytes| {
+            bytes.checked_add(block.size).filter(|&total| total <= CACHE_BYTES)
+        });
+        if budget.is_err() {
+            return Err(block);
         }
-        self.cached.push(block);
-        self.cached_bytes += block.size;
-        Freed::Cached
+        if blocks.capacity() == 0 {
+            blocks.reserve_exact(CACHE_BLOCKS_PER_SHARD);
+        }
+        blocks.push(block);
+        Ok(())
     }
 
-    /// Empties the cache; the caller releases the blocks outside the lock.
-    fn drain_cache(&mut self) -> Vec<Block> {
-        self.cached_bytes = 0;
-        std::mem::take(&mut self.cached)
+    fn drain(&self) -> Vec<Block> {
+        let blocks = std::mem::take(&mut *self.lock());
+        let bytes = blocks.iter().map(|block| block.size).sum();
+        CACHED_BYTES.fetch_sub(bytes, Ordering::Relaxed);
+        blocks
     }
-}
-
-static STATE: Mutex<State> = Mutex::new(State::new());
-
-fn lock() -> MutexGuard<'static, State> {
-    STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn layout(size: usize) -> Option<Layout> {
     Layout::from_size_align(size, ALIGNMENT).ok()
 }
 
+/// The layout size of a block with `size` usable bytes.
+fn block_size(size: usize) -> Option<usize> {
+    size.checked_next_multiple_of(ALIGNMENT)?.checked_add(2 * ALIGNMENT)
+}
+
+/// A live block of at least `size` usable bytes, from this thread's cache or
+/// the system (outside any lock).
+fn allocate(size: usize, cache: &Shard) -> Option<Block> {
+    let size = block_size(size)?;
+    let block = match cache.take(size) {
+        Some(block) => block,
+        None => {
+            // SAFETY: the layout has a non-zero size (at least 2 * ALIGNMENT).
+            let start = unsafe { alloc(layout(size)?) };
+            if start.is_null() {
+                return None;
+            }
+            Block {
+                start: start as usize,
+                size,
+            }
+        }
+    };
+    block.mark_live();
+    Some(block)
+}
+
+/// Caches or releases a block of ours that Halide freed.
+fn recycle(block: Block, cache: &Shard, caching: bool) {
+    let kept = if caching { cache.keep(block) } else { Err(block) };
+    if let Err(block) = kept {
+        release(block);
+    }
+}
+
 /// `halide_malloc_t`: never unwinds; returns null on failure (Halide then
 /// reports an out-of-memory error for the call).
 unsafe extern "C" fn halide_cached_malloc(_user_context: *mut c_void, size: usize) -> *mut c_void {
-    let pointer = std::panic::catch_unwind(|| lock().allocate(size));
-    pointer
+    let block = std::panic::catch_unwind(|| allocate(size, my_shard()));
+    block
         .ok()
         .flatten()
-        .map_or(std::ptr::null_mut(), |pointer| pointer as *mut c_void)
+        .map_or(std::ptr::null_mut(), |block| block.pointer() as *mut c_void)
 }
 
 /// `halide_free_t`: keeps our blocks for reuse if the cache has room, and
@@ -181,12 +255,17 @@ unsafe extern "C" fn halide_cached_free(user_context: *mut c_void, pointer: *mut
     if pointer.is_null() {
         return;
     }
-    match std::panic::catch_unwind(|| lock().free(pointer as usize, *CACHE_ENABLED)) {
-        Ok(Freed::Cached) => {}
-        Ok(Freed::Release(block)) => release(block),
-        // Not ours (a panic cannot happen here: nothing in `free` panics):
-        // whoever allocated it frees it.
-        Ok(Freed::NotOurs) | Err(_) => forward_free(user_context, pointer),
+    // SAFETY: Halide frees only what a `halide_malloc` returned, and every
+    // such block has 8 readable bytes before it.
+    match unsafe { Block::take_live(pointer as usize) } {
+        Some(block) => {
+            // Nothing in `recycle` panics but a poisoned lock, which `lock`
+            // recovers from; catch anyway, so nothing unwinds into C (the
+            // block then stays allocated: a leak, never a double free).
+            let _ = std::panic::catch_unwind(|| recycle(block, my_shard(), *CACHE_ENABLED));
+        }
+        // Not ours: whoever allocated it frees it.
+        None => forward_free(user_context, pointer),
     }
 }
 
@@ -212,6 +291,7 @@ fn forward_free(user_context: *mut c_void, pointer: *mut c_void) {
 /// Installs our pair: `free` first, so that every block our `malloc` hands
 /// out meets our `free`, and blocks made before meet theirs through it.
 pub(super) fn install() {
+    Lazy::force(&SECRET);
     // SAFETY: `halide_cached_free` has Halide's signature and never unwinds;
     // it frees only blocks of ours and forwards the rest. (Halide stores the
     // pointers without synchronization; installing happens once per copy of
@@ -230,9 +310,9 @@ pub(super) fn install() {
 /// large frame once and want its buffers back; the next pipeline call
 /// allocates afresh. Blocks Halide holds at the moment are not touched.
 ///
-/// The cache holds at most 64 blocks and 64 MiB. Setting the environment
-/// variable `HALIDE_PIPELINES_ALLOCATOR_CACHE=off` before the first pipeline
-/// call turns it off.
+/// The caches hold at most 64 MiB together. Setting the environment variable
+/// `HALIDE_PIPELINES_ALLOCATOR_CACHE=off` before the first pipeline call
+/// turns them off.
 ///
 /// ```
 /// let released = halide_pipelines::release_cached_memory();
@@ -240,9 +320,13 @@ pub(super) fn install() {
 /// # let _ = released;
 /// ```
 pub fn release_cached_memory() -> usize {
-    let cached = lock().drain_cache();
-    let bytes = cached.iter().map(|block| block.size).sum();
-    cached.into_iter().for_each(release);
+    let mut bytes = 0;
+    for shard in &CACHES {
+        for block in shard.drain() {
+            bytes += block.size;
+            release(block);
+        }
+    }
     bytes
 }
 
@@ -250,60 +334,107 @@ pub fn release_cached_memory() -> usize {
 mod tests {
     use super::*;
 
-    /// Each test works on a `State` of its own: independent of the order and
-    /// concurrency of the other tests, which may use the process-wide one.
+    /// A cache of the test's own: independent of the order and concurrency
+    /// of the other tests, which use the process-wide ones.
+    fn own_cache() -> &'static Shard {
+        Box::leak(Box::new(Shard {
+            blocks: Mutex::new(Vec::new()),
+        }))
+    }
+
     #[test]
     fn blocks_keep_halides_contract_and_freed_ones_are_reused() {
-        let mut state = State::new();
-        let first = state.allocate(100_000).unwrap() as *mut u8;
-        assert_eq!(first as usize % ALIGNMENT, 0);
-        // SAFETY (test): within the block: 8 bytes before, the size rounded up
-        // to ALIGNMENT, and 8 bytes after.
+        let cache = own_cache();
+        let first = allocate(100_000, cache).unwrap();
+        let pointer = first.pointer() as *mut u8;
+        assert_eq!(pointer as usize % ALIGNMENT, 0);
+        // SAFETY (test): within the block: 8 bytes before are readable (our
+        // tag), the size rounded up to ALIGNMENT is writable, 8 bytes after
+        // are ours.
         unsafe {
-            first.sub(8).write_bytes(0, 8);
-            first.write_bytes(0xAB, 100_096);
-            first.add(100_096).write_bytes(0, 8);
+            assert_eq!(pointer.sub(8).cast::<u64>().read(), tag(pointer as usize));
+            pointer.write_bytes(0xAB, 100_096);
+            pointer.add(100_096).write_bytes(0, 8);
         }
-        assert!(matches!(state.free(first as usize, true), Freed::Cached));
-        let second = state.allocate(90_000).unwrap();
-        assert_eq!(second, first as usize, "a freed block of a similar size is reused");
-        let large = state.allocate(1_000_000).unwrap();
-        assert_ne!(large, second, "a block twice too small is not");
-        assert!(state.allocate(usize::MAX).is_none());
-        assert!(state.allocate(usize::MAX - 2 * ALIGNMENT).is_none());
-        for pointer in [second, large] {
-            assert!(matches!(state.free(pointer, true), Freed::Cached));
+        // SAFETY (test): a block of ours.
+        let taken = unsafe { Block::take_live(first.pointer()) }.unwrap();
+        assert_eq!(taken, first);
+        recycle(taken, cache, true);
+        let second = allocate(90_000, cache).unwrap();
+        assert_eq!(second, first, "a freed block of a similar size is reused");
+        let large = allocate(1_000_000, cache).unwrap();
+        assert_ne!(large.start, second.start, "a block twice too small is not");
+        assert!(allocate(usize::MAX, cache).is_none());
+        assert!(allocate(usize::MAX - 2 * ALIGNMENT, cache).is_none());
+        for block in [second, large] {
+            // SAFETY (test): blocks of ours.
+            let taken = unsafe { Block::take_live(block.pointer()) }.unwrap();
+            recycle(taken, cache, true);
         }
-        assert_eq!(state.cached_bytes, 100_096 + 1_000_064 + 4 * ALIGNMENT);
-        state.drain_cache().into_iter().for_each(release);
-        assert!(state.live.is_empty() && state.cached.is_empty() && state.cached_bytes == 0);
+        let cached: usize = cache.lock().iter().map(|block| block.size).sum();
+        assert_eq!(cached, 100_096 + 1_000_064 + 4 * ALIGNMENT);
+        cache.drain().into_iter().for_each(release);
+        assert!(cache.lock().is_empty());
     }
 
     #[test]
     fn with_the_cache_off_freed_blocks_go_back_at_once() {
-        let mut state = State::new();
-        let block = state.allocate(5000).unwrap();
-        let Freed::Release(freed) = state.free(block, false) else {
-            panic!("kept a block with the cache off");
-        };
-        release(freed);
-        assert!(state.cached.is_empty());
+        let cache = own_cache();
+        let block = allocate(5000, cache).unwrap();
+        // SAFETY (test): a block of ours.
+        let taken = unsafe { Block::take_live(block.pointer()) }.unwrap();
+        recycle(taken, cache, false);
+        assert!(cache.lock().is_empty());
     }
 
     #[test]
     fn pointers_that_are_not_live_blocks_are_not_ours() {
-        let mut state = State::new();
-        let block = state.allocate(64).unwrap();
-        let foreign = [0u8; 64];
-        assert!(matches!(state.free(foreign.as_ptr() as usize, true), Freed::NotOurs));
-        assert!(matches!(state.free(block + ALIGNMENT, true), Freed::NotOurs));
-        let Freed::Release(freed) = state.free(block, false) else {
-            panic!("our block");
-        };
-        release(freed);
-        assert!(
-            matches!(state.free(block, true), Freed::NotOurs),
+        let cache = own_cache();
+        let block = allocate(64, cache).unwrap();
+        // A block another allocator made, the way Halide's default one does
+        // (the original pointer stored just before the aligned one).
+        let mut foreign = vec![0u64; 64];
+        let aligned = (foreign.as_mut_ptr() as usize).next_multiple_of(ALIGNMENT) + ALIGNMENT;
+        // SAFETY (test): inside `foreign`.
+        unsafe { ((aligned - 8) as *mut u64).write(foreign.as_ptr() as u64) };
+        // SAFETY (test): 8 readable bytes before each pointer.
+        unsafe {
+            assert_eq!(Block::take_live(aligned), None);
+            assert_eq!(Block::take_live(aligned + 8), None, "unaligned");
+            assert_eq!(Block::take_live(block.pointer() + ALIGNMENT), None);
+        }
+        // SAFETY (test): a block of ours, freed twice.
+        let taken = unsafe { Block::take_live(block.pointer()) }.unwrap();
+        // SAFETY (test): its front padding is still allocated.
+        assert_eq!(
+            unsafe { Block::take_live(block.pointer()) },
+            None,
             "a second free of a block is not ours"
         );
+        recycle(taken, cache, false);
+    }
+
+    #[test]
+    fn the_byte_budget_holds_across_caches() {
+        let caches = [own_cache(), own_cache()];
+        let before = CACHED_BYTES.load(Ordering::Relaxed);
+        // A block larger than the whole budget is never kept.
+        let huge = allocate(CACHE_BYTES, caches[0]).unwrap();
+        // SAFETY (test): a block of ours.
+        let taken = unsafe { Block::take_live(huge.pointer()) }.unwrap();
+        assert_eq!(caches[0].keep(taken), Err(taken));
+        release(taken);
+        // Per cache, at most CACHE_BLOCKS_PER_SHARD blocks.
+        let blocks: Vec<Block> = (0..=CACHE_BLOCKS_PER_SHARD)
+            .map(|_| allocate(256, caches[1]).unwrap())
+            .collect();
+        let refused = blocks
+            .into_iter()
+            .filter_map(|block| caches[1].keep(block).err())
+            .collect::<Vec<_>>();
+        assert_eq!(refused.len(), 1);
+        refused.into_iter().for_each(release);
+        caches[1].drain().into_iter().for_each(release);
+        assert!(CACHED_BYTES.load(Ordering::Relaxed) <= before + CACHE_BYTES);
     }
 }

@@ -21,7 +21,7 @@ use std::cell::Cell;
 use std::ffi::{CStr, c_char, c_void};
 use std::mem::size_of;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use halide_runtime_sys::{halide_error_handler_t, halide_set_error_handler};
@@ -32,6 +32,9 @@ use halide_runtime_sys::{halide_error_handler_t, halide_set_error_handler};
 pub(crate) struct Sink {
     taken: AtomicBool,
     has_messages: AtomicBool,
+    /// The most threads the call's parallel loops may use (0: no limit): set
+    /// by the call from `with_threads`, read by the `do_par_for` hook.
+    thread_limit: AtomicUsize,
     messages: Mutex<String>,
 }
 
@@ -40,6 +43,7 @@ impl Sink {
         Sink {
             taken: AtomicBool::new(false),
             has_messages: AtomicBool::new(false),
+            thread_limit: AtomicUsize::new(0),
             messages: Mutex::new(String::new()),
         }
     }
@@ -105,6 +109,12 @@ fn find(user_context: *mut c_void) -> Option<&'static Sink> {
     })
 }
 
+/// The thread limit of the call whose context is `user_context` (0: none, or
+/// not a call of ours). Compares addresses only, as [`find`] does.
+pub(crate) fn thread_limit(user_context: *mut c_void) -> usize {
+    find(user_context).map_or(0, |sink| sink.thread_limit.load(Ordering::Relaxed))
+}
+
 thread_local! {
     /// The sink this thread took last: free again in the common case.
     static LAST: Cell<Option<&'static Sink>> = const { Cell::new(None) };
@@ -143,6 +153,12 @@ impl CallSink {
         ptr::from_ref(self.0).cast()
     }
 
+    /// Limits the call's parallel loops to `threads` threads (0: no limit).
+    #[inline]
+    pub(crate) fn set_thread_limit(&self, threads: usize) {
+        self.0.thread_limit.store(threads, Ordering::Relaxed);
+    }
+
     /// The messages Halide reported for this call.
     pub(crate) fn messages(self) -> String {
         self.clear()
@@ -161,6 +177,7 @@ impl CallSink {
 impl Drop for CallSink {
     fn drop(&mut self) {
         self.clear();
+        self.0.thread_limit.store(0, Ordering::Relaxed);
         self.0.taken.store(false, Ordering::Release);
     }
 }

@@ -19,7 +19,6 @@
 
 pub(crate) mod allocator;
 pub(crate) mod error_sinks;
-#[cfg(feature = "rayon")]
 pub(crate) mod parallel;
 
 use std::sync::OnceLock;
@@ -41,12 +40,7 @@ pub(crate) fn install() {
 
 /// The hook that `slot` records as replaced by ours. Each `install` sets its
 /// slot right after installing our hook; a call that reaches our hook in
-/// between waits for that (a few instructions).
+/// between blocks until then (a few instructions; it does not spin).
 pub(crate) fn replaced<T: Copy>(slot: &OnceLock<T>) -> T {
-    loop {
-        if let Some(previous) = slot.get() {
-            return *previous;
-        }
-        std::hint::spin_loop();
-    }
+    *slot.wait()
 }
