@@ -131,6 +131,15 @@ fn parse(output: &str) -> Vec<(String, f64)> {
 }
 
 fn print_table(counts: &[usize], results: &[(usize, String, String)]) {
+    for (threads, mode, output) in results {
+        for (name, ms) in parse(output)
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("with_threads"))
+        {
+            println!("{mode} call in a {threads}-thread pool, {name}: {ms:.2} ms");
+        }
+    }
+    println!();
     let find = |threads: usize, mode: &str, name: &str| {
         results
             .iter()
@@ -199,6 +208,15 @@ fn child(mode: &str, threads: usize, runs: usize) {
             _ => raw_call(&raw16, &mut rgb16, &archive, runs),
         };
         println!("{} {ms}", archive.name);
+    }
+    if mode == "safe" && threads > 1 {
+        // After calls on every thread of the pool: calls limited with
+        // `with_threads` run at their limit's speed (the pool does not shrink).
+        for limit in [1, threads / 2] {
+            let ms =
+                halide_pipelines::with_threads(limit, || safe(&raw8, &mut rgb8, DemosaicAlgorithm::Menon2007, runs));
+            println!("with_threads({limit}) Menon2007 u8 {ms}");
+        }
     }
 }
 

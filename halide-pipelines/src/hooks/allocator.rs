@@ -13,10 +13,11 @@
 //! written in the block itself (a tag in the padding before it, see below), so
 //! `free` needs no table; freed blocks go to one of [`SHARDS`] caches, the one
 //! of the freeing thread, each behind its own lock that in practice only that
-//! thread takes; the system allocator is called outside every lock. At most
-//! `CACHE_BLOCKS_PER_SHARD` blocks per cache and `CACHE_BYTES` bytes in all
-//! are kept (an atomic budget); anything beyond goes back to the system, and
-//! [`release_cached_memory`] gives back everything.
+//! thread takes; the system allocator is called outside every lock. Nothing
+//! on the path is written by all threads, not even a byte counter (each cache
+//! keeps its own). At most `CACHE_BLOCKS_PER_SHARD` blocks
+//! and `CACHE_BYTES_PER_SHARD` bytes per cache are kept; anything beyond goes
+//! back to the system, and [`release_cached_memory`] gives back everything.
 //! `HALIDE_PIPELINES_ALLOCATOR_CACHE=off` (read once) turns the caches off, so
 //! that a memory checker sees every block freed when Halide frees it (a
 //! use-after-free inside Halide is invisible while the block stays cached).
@@ -55,7 +56,8 @@ const ALIGNMENT: usize = 128;
 /// cores of most machines, so two busy threads rarely share one.
 const SHARDS: usize = 64;
 const CACHE_BLOCKS_PER_SHARD: usize = 16;
-const CACHE_BYTES: usize = 64 << 20;
+/// Above the line buffers one thread of our pipelines holds (MLRI: 2–4 MB).
+const CACHE_BYTES_PER_SHARD: usize = 8 << 20;
 
 /// The environment variable that turns the cache off (`off` or `0`).
 pub(crate) const CACHE_SWITCH: &str = "HALIDE_PIPELINES_ALLOCATOR_CACHE";
@@ -120,18 +122,16 @@ impl Block {
     }
 }
 
-/// One cache of freed blocks.
+/// One cache of freed blocks, and their total size.
 struct Shard {
-    blocks: Mutex<Vec<Block>>,
+    blocks: Mutex<(Vec<Block>, usize)>,
 }
 
 static CACHES: [Shard; SHARDS] = [const {
     Shard {
-        blocks: Mutex::new(Vec::new()),
+        blocks: Mutex::new((Vec::new(), 0)),
     }
 }; SHARDS];
-/// Bytes held by all caches together.
-static CACHED_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// This thread's cache: threads take indices in the order they first
@@ -155,48 +155,44 @@ fn my_shard() -> &'static Shard {
 }
 
 impl Shard {
-    fn lock(&self) -> MutexGuard<'_, Vec<Block>> {
+    fn lock(&self) -> MutexGuard<'_, (Vec<Block>, usize)> {
         self.blocks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The smallest cached block of at least `size` bytes and at most twice
     /// that, taken out of the cache.
     fn take(&self, size: usize) -> Option<Block> {
-        let mut blocks = self.lock();
+        let mut cache = self.lock();
+        let (blocks, bytes) = &mut *cache;
         let index = (blocks.iter().enumerate())
             .filter(|(_, block)| block.size >= size && block.size / 2 <= size)
             .min_by_key(|(_, block)| block.size)
             .map(|(index, _)| index)?;
         let block = blocks.swap_remove(index);
-        CACHED_BYTES.fetch_sub(block.size, Ordering::Relaxed);
+        *bytes -= block.size;
         Some(block)
     }
 
     /// Keeps `block` if this cache and the byte budget have room; otherwise
     /// hands it back.
     fn keep(&self, block: Block) -> Result<(), Block> {
-        let mut blocks = self.lock();
-        if blocks.len() >= CACHE_BLOCKS_PER_SHARD {
-            return Err(block);
-        }
-        let budget = CACHED_BYTES.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bytes| {
-            bytes.checked_add(block.size).filter(|&total| total <= CACHE_BYTES)
-        });
-        if budget.is_err() {
+        let mut cache = self.lock();
+        let (blocks, bytes) = &mut *cache;
+        if blocks.len() >= CACHE_BLOCKS_PER_SHARD || *bytes + block.size > CACHE_BYTES_PER_SHARD {
             return Err(block);
         }
         if blocks.capacity() == 0 {
             blocks.reserve_exact(CACHE_BLOCKS_PER_SHARD);
         }
         blocks.push(block);
+        *bytes += block.size;
         Ok(())
     }
 
     fn drain(&self) -> Vec<Block> {
-        let blocks = std::mem::take(&mut *self.lock());
-        let bytes = blocks.iter().map(|block| block.size).sum();
-        CACHED_BYTES.fetch_sub(bytes, Ordering::Relaxed);
-        blocks
+        let mut cache = self.lock();
+        cache.1 = 0;
+        std::mem::take(&mut cache.0)
     }
 }
 
@@ -310,7 +306,8 @@ pub(super) fn install() {
 /// large frame once and want its buffers back; the next pipeline call
 /// allocates afresh. Blocks Halide holds at the moment are not touched.
 ///
-/// The caches hold at most 64 MiB together. Setting the environment variable
+/// Each thread's cache holds at most 16 blocks and 8 MiB (64 caches at most,
+/// shared by threads beyond the 64th). Setting the environment variable
 /// `HALIDE_PIPELINES_ALLOCATOR_CACHE=off` before the first pipeline call
 /// turns them off.
 ///
@@ -338,7 +335,7 @@ mod tests {
     /// of the other tests, which use the process-wide ones.
     fn own_cache() -> &'static Shard {
         Box::leak(Box::new(Shard {
-            blocks: Mutex::new(Vec::new()),
+            blocks: Mutex::new((Vec::new(), 0)),
         }))
     }
 
@@ -371,10 +368,11 @@ mod tests {
             let taken = unsafe { Block::take_live(block.pointer()) }.unwrap();
             recycle(taken, cache, true);
         }
-        let cached: usize = cache.lock().iter().map(|block| block.size).sum();
+        let cached: usize = cache.lock().0.iter().map(|block| block.size).sum();
         assert_eq!(cached, 100_096 + 1_000_064 + 4 * ALIGNMENT);
+        assert_eq!(cache.lock().1, cached);
         cache.drain().into_iter().for_each(release);
-        assert!(cache.lock().is_empty());
+        assert!(cache.lock().0.is_empty() && cache.lock().1 == 0);
     }
 
     #[test]
@@ -384,7 +382,7 @@ mod tests {
         // SAFETY (test): a block of ours.
         let taken = unsafe { Block::take_live(block.pointer()) }.unwrap();
         recycle(taken, cache, false);
-        assert!(cache.lock().is_empty());
+        assert!(cache.lock().0.is_empty());
     }
 
     #[test]
@@ -415,26 +413,21 @@ mod tests {
     }
 
     #[test]
-    fn the_byte_budget_holds_across_caches() {
-        let caches = [own_cache(), own_cache()];
-        let before = CACHED_BYTES.load(Ordering::Relaxed);
-        // A block larger than the whole budget is never kept.
-        let huge = allocate(CACHE_BYTES, caches[0]).unwrap();
+    fn each_cache_keeps_at_most_its_blocks_and_bytes() {
+        let cache = own_cache();
+        // A block larger than a cache's budget is never kept.
+        let huge = allocate(CACHE_BYTES_PER_SHARD, cache).unwrap();
         // SAFETY (test): a block of ours.
         let taken = unsafe { Block::take_live(huge.pointer()) }.unwrap();
-        assert_eq!(caches[0].keep(taken), Err(taken));
+        assert_eq!(cache.keep(taken), Err(taken));
         release(taken);
-        // Per cache, at most CACHE_BLOCKS_PER_SHARD blocks.
+        // At most CACHE_BLOCKS_PER_SHARD blocks.
         let blocks: Vec<Block> = (0..=CACHE_BLOCKS_PER_SHARD)
-            .map(|_| allocate(256, caches[1]).unwrap())
+            .map(|_| allocate(256, cache).unwrap())
             .collect();
-        let refused = blocks
-            .into_iter()
-            .filter_map(|block| caches[1].keep(block).err())
-            .collect::<Vec<_>>();
+        let refused: Vec<Block> = blocks.into_iter().filter_map(|block| cache.keep(block).err()).collect();
         assert_eq!(refused.len(), 1);
         refused.into_iter().for_each(release);
-        caches[1].drain().into_iter().for_each(release);
-        assert!(CACHED_BYTES.load(Ordering::Relaxed) <= before + CACHE_BYTES);
+        cache.drain().into_iter().for_each(release);
     }
 }
