@@ -43,10 +43,14 @@
 //!   crate's own argument checks, which name the argument (`input`, `output`)
 //!   and the axis. Nothing is printed and nothing aborts. [`bad_inputs`] lists
 //!   every class of bad input and what it returns.
-//! - Pipelines run on Halide's thread pool; see [`set_num_threads`]. The
-//!   `rayon` feature adds `set_thread_pool(ParallelPool::Rayon)`, which runs
-//!   them on rayon's instead, so an application that uses rayon keeps one
-//!   thread per core.
+//! - Every failure's [`Error::kind`] says whether it was the caller's
+//!   arguments, the machine or the build ([`ErrorKind`]).
+//! - Pipelines run on Halide's thread pool; see [`set_num_threads`].
+//!   [`with_threads`] limits the calls made inside it, on the calling thread,
+//!   to a number of threads (several streams side by side). The `rayon`
+//!   feature adds `set_thread_pool(ParallelPool::Rayon)`, which runs them on
+//!   rayon's instead, so an application that uses rayon keeps one thread per
+//!   core. The `image` feature makes `image::ImageBuffer`s pipeline arguments.
 //! - Halide's error handler, allocator and parallel-for are process-wide. This
 //!   crate's hooks route only what is theirs and hand everything else to the
 //!   hook installed before them, so raw `halide-pipelines-sys` calls, other

@@ -166,7 +166,7 @@ pub enum DemosaicAlgorithm {
     /// float64 NumPy implementation (`generators/quality/mlri.py`). The best
     /// PSNR here on photos (about +1.3 dB over Menon2007), but weak near
     /// Nyquist: on a zone plate its false colour at 0.4–0.5 cycles per pixel
-    /// is far above Menon2007's. The slowest: about 7× Menon2007.
+    /// is far above Menon2007's. The slowest: 8–15× Menon2007's time (12 MP, BENCHMARKS.md).
     Mlri,
 }
 
