@@ -26,8 +26,12 @@
 //! the archive's own `<name>_metadata()`, so a stale archive is an
 //! [`Error::PipelineMismatch`], never a call with wrong arguments; errors come
 //! back as [`Error`] values with Halide's message, exactly as for the built-in
-//! pipelines. The `unsafe` call itself lives in this crate: the generated code
-//! only declares the two C functions.
+//! pipelines; an archive built without Halide's bounds checks (`no_asserts`)
+//! is refused ([`Error::UncheckedArchive`]). The call itself lives in this
+//! crate. The generated code declares the two C functions and builds its
+//! `Pipeline` from them in an `unsafe` block ([`Pipeline::new`] is `unsafe`:
+//! only its caller knows that the two functions belong to one pipeline),
+//! with a `// SAFETY:` comment saying why they do.
 //!
 //! This module is the stable interface between `halide-build` and this crate:
 //! generated code uses nothing else.
