@@ -389,6 +389,9 @@ mod tests {
     fn pointers_that_are_not_live_blocks_are_not_ours() {
         let cache = own_cache();
         let block = allocate(64, cache).unwrap();
+        // SAFETY (test): the block's usable bytes (64, rounded up to ALIGNMENT):
+        // initialised, as Halide's writes would, before probing inside them.
+        unsafe { (block.pointer() as *mut u8).write_bytes(0x5A, ALIGNMENT) };
         // A block another allocator made, the way Halide's default one does
         // (the original pointer stored just before the aligned one).
         let mut foreign = vec![0u64; 64];
