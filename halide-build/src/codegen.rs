@@ -43,9 +43,12 @@ fn function(out: &mut String, p: &Emit<'_>) {
         .map(|a| {
             let ty = match a.kind {
                 Kind::Scalar => a.rust_type.to_owned(),
-                Kind::Input => format!("&::halide_pipelines::Buffer<'_, {}, {}>", a.rust_type, a.dimensions),
+                Kind::Input => format!(
+                    "&impl ::halide_pipelines::InputBuffer<{}, {}>",
+                    a.rust_type, a.dimensions
+                ),
                 Kind::Output => format!(
-                    "&mut ::halide_pipelines::BufferMut<'_, {}, {}>",
+                    "&mut impl ::halide_pipelines::OutputBuffer<{}, {}>",
                     a.rust_type, a.dimensions
                 ),
             };
@@ -124,7 +127,7 @@ pub fn {function}({params}) -> ::core::result::Result<(), ::halide_pipelines::Er
             &[{specs}],
         )
     }};
-    {CUSTOM}::call(&PIPELINE, [{args}])
+    {call}
 }}
 "#,
         origin = p.origin,
@@ -133,8 +136,27 @@ pub fn {function}({params}) -> ::core::result::Result<(), ::halide_pipelines::Er
         function_name = p.function,
         params = params.join(", "),
         specs = specs.join(", "),
-        args = args.join(", "),
+        call = nested_call(p, &args.join(", ")),
     );
+}
+
+/// The call, inside one `with_buffer` / `with_buffer_mut` closure per buffer
+/// argument (inputs, then outputs): arrays and views are described for the
+/// call, `Buffer`s pass as they are, and a description's error names the
+/// argument as the generator does.
+fn nested_call(p: &Emit<'_>, args: &str) -> String {
+    let mut call = format!("{CUSTOM}::call(&PIPELINE, [{args}])");
+    let buffers: Vec<&Argument> = p.arguments.iter().filter(|a| a.kind != Kind::Scalar).collect();
+    for a in buffers.iter().rev() {
+        let name = ident(&a.name);
+        let method = if a.kind == Kind::Input {
+            "with_buffer"
+        } else {
+            "with_buffer_mut"
+        };
+        call = format!("{name}.{method}({:?}, |{name}| {call})", a.name);
+    }
+    call
 }
 
 /// A name as a Rust identifier: keywords become raw identifiers.
@@ -170,9 +192,11 @@ mod tests {
             arguments: &arguments,
         }]);
         assert!(code.contains(
-            "pub fn blur_u8(input: &::halide_pipelines::Buffer<'_, u8, 2>, r#type: i32, \
-             output: &mut ::halide_pipelines::BufferMut<'_, u8, 2>)"
+            "pub fn blur_u8(input: &impl ::halide_pipelines::InputBuffer<u8, 2>, r#type: i32, \
+             output: &mut impl ::halide_pipelines::OutputBuffer<u8, 2>)"
         ));
+        // Each buffer described for the call, named as the generator names it.
+        assert!(code.contains("input.with_buffer(\"input\", |input| output.with_buffer_mut(\"output\", |output| "));
         assert!(code.contains("fn my_crate_blur_u8_argv("));
         assert!(code.contains("ArgSpec::scalar::<i32>(\"type\")"));
         // The one unsafe block builds the Pipeline from the two symbols of one

@@ -13,7 +13,8 @@
 //! ```
 //! and anywhere in the crate `halide_pipelines::include_pipelines!();`, which
 //! defines, with the generator's argument names and order,
-//! `pub fn blur_u8(input: &Buffer<'_, u8, 2>, radius: i32, output: &mut BufferMut<'_, u8, 2>) -> Result<(), Error>`.
+//! `pub fn blur_u8(input: &impl InputBuffer<u8, 2>, radius: i32, output: &mut impl OutputBuffer<u8, 2>) -> Result<(), Error>`:
+//! arrays, views and `Buffer`s, as the shipped pipelines take them.
 //!
 //! What [`Build::compile`] does:
 //! - finds Python: `HALIDE_PYTHON`, else `python3`; it must import `halide`

@@ -132,7 +132,7 @@ fn docs_rs_builds_from_the_snapshot_without_python() {
     assert!(watched.iter().any(|w| w.ends_with("helpers.py")));
     let code = std::fs::read_to_string(root.join("out").join(GENERATED_FILE)).unwrap();
     assert!(
-        code.contains("pub fn blur_u8(input: &::halide_pipelines::Buffer<'_, u8, 2>, radius: i32,"),
+        code.contains("pub fn blur_u8(input: &impl ::halide_pipelines::InputBuffer<u8, 2>, radius: i32,"),
         "{code}"
     );
 

@@ -16,8 +16,8 @@
 //!     .unwrap();
 //! // src/lib.rs or src/main.rs
 //! halide_pipelines::include_pipelines!();
-//! // defines `pub fn blur_u8(input: &Buffer<'_, u8, 2>, radius: i32,
-//! //                          output: &mut BufferMut<'_, u8, 2>) -> Result<(), Error>`
+//! // defines `pub fn blur_u8(input: &impl InputBuffer<u8, 2>, radius: i32,
+//! //                          output: &mut impl OutputBuffer<u8, 2>) -> Result<(), Error>`
 //! ```
 //!
 //! A generated function is a [`Pipeline`] (the archive's entry points and the

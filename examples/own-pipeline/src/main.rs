@@ -8,7 +8,6 @@
 
 mod reference;
 
-use halide_pipelines::{Buffer, BufferMut};
 use ndarray::{Array3, ArrayView3};
 
 // Defines `unsharp_u8` and `unsharp_u16`, typed from the generator.
@@ -27,12 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sharpened = Array3::<u8>::zeros(pixels.dim());
 
     let started = std::time::Instant::now();
-    unsharp_u8(
-        &Buffer::try_from(pixels.view())?,
-        amount,
-        threshold,
-        &mut BufferMut::try_from(sharpened.view_mut())?,
-    )?;
+    unsharp_u8(&pixels, amount, threshold, &mut sharpened)?;
     println!(
         "unsharp_u8 on {width}x{height}: {:.2} ms",
         started.elapsed().as_secs_f64() * 1e3
@@ -42,12 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The same photo in 16 bits, through the second pipeline.
     let pixels16 = pixels.mapv(|v| u16::from(v) * 257);
     let mut sharpened16 = Array3::<u16>::zeros(pixels.dim());
-    unsharp_u16(
-        &Buffer::try_from(pixels16.view())?,
-        amount,
-        threshold * 257.0,
-        &mut BufferMut::try_from(sharpened16.view_mut())?,
-    )?;
+    unsharp_u16(&pixels16, amount, threshold * 257.0, &mut sharpened16)?;
     check(
         "u16",
         pixels16.view(),
@@ -58,13 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Halide checks the range the generator declared for `amount`.
-    let error = unsharp_u8(
-        &Buffer::try_from(pixels.view())?,
-        -1.0,
-        threshold,
-        &mut BufferMut::try_from(sharpened.view_mut())?,
-    )
-    .expect_err("amount is declared in [0, 10]");
+    let error = unsharp_u8(&pixels, -1.0, threshold, &mut sharpened).expect_err("amount is declared in [0, 10]");
     println!("amount -1 is refused: {error}");
 
     image::RgbImage::from_raw(width, height, sharpened.into_raw_vec_and_offset().0)
@@ -115,22 +98,12 @@ mod tests {
             for (amount, threshold) in [(0.0, 0.0), (1.5, 2.0), (10.0, 0.0)] {
                 let input = image::<u8>(height, width);
                 let mut output = Array3::<u8>::zeros(input.dim());
-                unsharp_u8(
-                    &Buffer::try_from(input.view())?,
-                    amount,
-                    threshold,
-                    &mut BufferMut::try_from(output.view_mut())?,
-                )?;
+                unsharp_u8(&input, amount, threshold, &mut output)?;
                 check("u8", input.view(), output.view(), amount, threshold, 255.0);
 
                 let input = image::<u16>(height, width).mapv(|v| v * 257);
                 let mut output = Array3::<u16>::zeros(input.dim());
-                unsharp_u16(
-                    &Buffer::try_from(input.view())?,
-                    amount,
-                    threshold,
-                    &mut BufferMut::try_from(output.view_mut())?,
-                )?;
+                unsharp_u16(&input, amount, threshold, &mut output)?;
                 check("u16", input.view(), output.view(), amount, threshold, 65535.0);
             }
         }
@@ -141,13 +114,7 @@ mod tests {
     fn amount_outside_its_declared_range_is_halides_parameter_error() {
         let input = image::<u8>(4, 4);
         let mut output = Array3::<u8>::zeros(input.dim());
-        let error = unsharp_u8(
-            &Buffer::try_from(input.view()).unwrap(),
-            10.5,
-            0.0,
-            &mut BufferMut::try_from(output.view_mut()).unwrap(),
-        )
-        .unwrap_err();
+        let error = unsharp_u8(&input, 10.5, 0.0, &mut output).unwrap_err();
         assert_eq!(error.code(), Some(-10), "{error}");
         assert!(error.halide_message().unwrap_or_default().contains("amount"), "{error}");
     }
