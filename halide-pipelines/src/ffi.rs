@@ -551,6 +551,7 @@ pub fn set_num_threads(threads: usize) -> usize {
 mod tests {
     use super::*;
     use crate::error::Error;
+    use std::sync::OnceLock;
 
     /// A wrapper written for a different `add` than the one linked: the call
     /// must stop at the metadata check, before Halide sees any argument.
@@ -617,19 +618,34 @@ mod tests {
     }
 
     /// `add`'s own metadata with another target string: what an archive built
-    /// with `no_asserts` reports. A leaked copy, built once (the metadata must
-    /// outlive the program, as Halide's does).
-    fn add_metadata_with_target(target: &'static CStr) -> *const halide_filter_metadata_t {
-        // SAFETY: `add_metadata` returns Halide's static metadata for `add`.
-        let mut copy = unsafe { *halide_pipelines_sys::add_metadata() };
-        copy.target = target.as_ptr();
-        Box::leak(Box::new(copy))
+    /// with `no_asserts` reports. Kept in a static, as Halide's is.
+    struct Copied(halide_filter_metadata_t);
+    // SAFETY (test): never written after construction; its pointers are
+    // Halide's static metadata and `'static` C strings.
+    unsafe impl Send for Copied {}
+    // SAFETY (test): as above.
+    unsafe impl Sync for Copied {}
+
+    fn add_metadata_with_target(
+        slot: &'static OnceLock<Copied>,
+        target: &'static CStr,
+    ) -> *const halide_filter_metadata_t {
+        &slot
+            .get_or_init(|| {
+                // SAFETY: `add_metadata` returns Halide's static metadata for `add`.
+                let mut copy = unsafe { *halide_pipelines_sys::add_metadata() };
+                copy.target = target.as_ptr();
+                Copied(copy)
+            })
+            .0
     }
     unsafe extern "C" fn add_metadata_no_asserts() -> *const halide_filter_metadata_t {
-        add_metadata_with_target(c"x86-64-linux-avx2-no_asserts-no_runtime-user_context")
+        static SLOT: OnceLock<Copied> = OnceLock::new();
+        add_metadata_with_target(&SLOT, c"x86-64-linux-avx2-no_asserts-no_runtime-user_context")
     }
     unsafe extern "C" fn add_metadata_no_bounds_query() -> *const halide_filter_metadata_t {
-        add_metadata_with_target(c"x86-64-linux-no_bounds_query-no_runtime-user_context")
+        static SLOT: OnceLock<Copied> = OnceLock::new();
+        add_metadata_with_target(&SLOT, c"x86-64-linux-no_bounds_query-no_runtime-user_context")
     }
     const ADD_ARGS: &[ArgSpec] = &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("output", 2)];
     static ADD_WITHOUT_ASSERTS: Pipeline =

@@ -331,17 +331,21 @@ pub fn release_cached_memory() -> usize {
 mod tests {
     use super::*;
 
-    /// A cache of the test's own: independent of the order and concurrency
-    /// of the other tests, which use the process-wide ones.
-    fn own_cache() -> &'static Shard {
-        Box::leak(Box::new(Shard {
-            blocks: Mutex::new((Vec::new(), 0)),
-        }))
+    /// A cache of the test's own (a static per use, so valgrind sees no leak):
+    /// independent of the order and concurrency of the other tests, which use
+    /// the process-wide ones.
+    macro_rules! own_cache {
+        () => {{
+            static CACHE: Shard = Shard {
+                blocks: Mutex::new((Vec::new(), 0)),
+            };
+            &CACHE
+        }};
     }
 
     #[test]
     fn blocks_keep_halides_contract_and_freed_ones_are_reused() {
-        let cache = own_cache();
+        let cache = own_cache!();
         let first = allocate(100_000, cache).unwrap();
         let pointer = first.pointer() as *mut u8;
         assert_eq!(pointer as usize % ALIGNMENT, 0);
@@ -377,7 +381,7 @@ mod tests {
 
     #[test]
     fn with_the_cache_off_freed_blocks_go_back_at_once() {
-        let cache = own_cache();
+        let cache = own_cache!();
         let block = allocate(5000, cache).unwrap();
         // SAFETY (test): a block of ours.
         let taken = unsafe { Block::take_live(block.pointer()) }.unwrap();
@@ -387,7 +391,7 @@ mod tests {
 
     #[test]
     fn pointers_that_are_not_live_blocks_are_not_ours() {
-        let cache = own_cache();
+        let cache = own_cache!();
         let block = allocate(64, cache).unwrap();
         // SAFETY (test): the block's usable bytes (64, rounded up to ALIGNMENT):
         // initialised, as Halide's writes would, before probing inside them.
@@ -417,7 +421,7 @@ mod tests {
 
     #[test]
     fn each_cache_keeps_at_most_its_blocks_and_bytes() {
-        let cache = own_cache();
+        let cache = own_cache!();
         // A block larger than a cache's budget is never kept.
         let huge = allocate(CACHE_BYTES_PER_SHARD, cache).unwrap();
         // SAFETY (test): a block of ours.
