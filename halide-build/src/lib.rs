@@ -159,6 +159,7 @@ impl Build {
             out_dir: cargo("OUT_DIR")?.into(),
             rust_target: cargo("TARGET")?,
             package: cargo("CARGO_PKG_NAME")?,
+            version: cargo("CARGO_PKG_VERSION")?,
             halide_python: env("HALIDE_PYTHON"),
             hl_target: self.target.clone().or_else(|| env("HL_TARGET")),
             docs_rs: env("DOCS_RS").is_some(),
@@ -245,7 +246,7 @@ impl Build {
                         pipeline.function
                     )));
                 }
-                let symbol = symbol(&context.package, &pipeline.function);
+                let symbol = symbol(&context.package, &context.version, &pipeline.function);
                 if let Some(previous) = symbols.insert(symbol.clone(), pipeline.function.clone()) {
                     return Err(Error::Usage(format!(
                         "two pipelines named `{previous}`: each needs its own function name"
@@ -271,6 +272,8 @@ struct Context {
     out_dir: PathBuf,
     rust_target: String,
     package: String,
+    /// The package's version: its semver-compatible part goes into the symbols.
+    version: String,
     halide_python: Option<String>,
     hl_target: Option<String>,
     docs_rs: bool,
@@ -302,10 +305,28 @@ fn is_identifier(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `<package>_<function>`, lowercased, anything but letters and digits as `_`:
-/// unique per crate in a binary, and a valid C identifier.
-fn symbol(package: &str, function: &str) -> String {
-    format!("{package}_{function}")
+/// `<package>_v<compatible version>_<function>`, lowercased, anything but
+/// letters and digits as `_`: a valid C identifier, unique per crate and per
+/// semver-compatible version in a binary. Cargo links two semver-incompatible
+/// versions of one crate side by side; with the version in their symbols each
+/// runs its own archive (without it the linker silently picks one). The
+/// compatible part: the major version (`v2`), below 1.0 the minor (`v0_3`),
+/// below 0.1 the patch (`v0_0_7`), as cargo's `^` requirements count them.
+fn symbol(package: &str, version: &str, function: &str) -> String {
+    let mut numbers = version
+        .split(['.', '-', '+'])
+        .map(|part| part.parse::<u64>().unwrap_or(0));
+    let (major, minor, patch) = (
+        numbers.next().unwrap_or(0),
+        numbers.next().unwrap_or(0),
+        numbers.next().unwrap_or(0),
+    );
+    let compatible = match (major, minor) {
+        (0, 0) => format!("v0_0_{patch}"),
+        (0, minor) => format!("v0_{minor}"),
+        (major, _) => format!("v{major}"),
+    };
+    format!("{package}_{compatible}_{function}")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

@@ -16,6 +16,7 @@ fn scratch(name: &str) -> (PathBuf, Context) {
         out_dir: root.join("out"),
         rust_target: "x86_64-unknown-linux-gnu".into(),
         package: "my-crate".into(),
+        version: "1.4.2".into(),
         halide_python: None,
         hl_target: None,
         docs_rs: false,
@@ -89,8 +90,13 @@ fn builder_misuse_is_reported_by_compile() {
 
 #[test]
 fn symbols_are_prefixed_with_the_package() {
-    assert_eq!(symbol("my-crate", "blur"), "my_crate_blur");
-    assert_eq!(symbol("Image.Tools", "Blur_2"), "image_tools_blur_2");
+    assert_eq!(symbol("my-crate", "1.4.2", "blur"), "my_crate_v1_blur");
+    assert_eq!(symbol("Image.Tools", "2.0.0-beta.1", "Blur_2"), "image_tools_v2_blur_2");
+    // Semver-compatible versions share a symbol; incompatible ones do not.
+    assert_eq!(symbol("filt", "0.3.9", "scale"), symbol("filt", "0.3.0", "scale"));
+    assert_ne!(symbol("filt", "0.3.0", "scale"), symbol("filt", "0.4.0", "scale"));
+    assert_eq!(symbol("filt", "0.0.7", "scale"), "filt_v0_0_7_scale");
+    assert_ne!(symbol("filt", "1.0.0", "scale"), symbol("filt", "2.0.0", "scale"));
 }
 
 #[test]
