@@ -49,7 +49,7 @@ echo "\$*" >> "$log"
 exec "$python" "\$@"
 SH
 chmod +x "$scratch/python"
-export HALIDE_PYTHON="$scratch/python" CARGO_TARGET_DIR="$scratch/target"
+export HALIDE_BUILD_PYTHON="$scratch/python" CARGO_TARGET_DIR="$scratch/target"
 cd "$project"
 cargo build --release --quiet
 touch "$project/halide/unsharp.py"

@@ -2,7 +2,7 @@
 # Windows (x86_64-pc-windows-gnu): cross-build the -sys and safe crates' tests with MinGW-w64
 # and run them under wine (Cargo's runner setting). It generates nothing: the archives are the
 # per-target crate prebuilt/x86_64-pc-windows-gnu/ (regenerate.py writes it from the manifest),
-# or pass HALIDE_FROM_SOURCE=1 and HALIDE_PYTHON to build them here.
+# or pass HALIDE_PIPELINES_SYS_FROM_SOURCE=1 and HALIDE_PIPELINES_SYS_PYTHON to build them here.
 #
 #   bash .ci/windows.sh
 #
@@ -13,8 +13,8 @@ cd "$(dirname "$0")/.."
 target=x86_64-pc-windows-gnu
 started=$SECONDS
 
-if [ ! -d "prebuilt/$target/pipelines" ] && [ -z "${HALIDE_FROM_SOURCE:-}" ]; then
-  echo "error: no prebuilt/$target: run generators/regenerate.py, or set HALIDE_FROM_SOURCE=1" >&2
+if [ ! -d "prebuilt/$target/pipelines" ] && [ -z "${HALIDE_PIPELINES_SYS_FROM_SOURCE:-}" ]; then
+  echo "error: no prebuilt/$target: run generators/regenerate.py, or set HALIDE_PIPELINES_SYS_FROM_SOURCE=1" >&2
   exit 1
 fi
 

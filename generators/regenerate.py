@@ -461,7 +461,7 @@ def regenerate_bindings(root: Path) -> None:
     import clang
 
     env = dict(os.environ, LIBCLANG_PATH=str(Path(clang.__file__).parent / "native"))
-    for variable in ("HL_TARGET", "HALIDE_FROM_SOURCE"):
+    for variable in ("HALIDE_PIPELINES_SYS_TARGET", "HALIDE_PIPELINES_SYS_FROM_SOURCE"):
         env.pop(variable, None)  # the shipped bindings describe the shipped archives
     cmd = [
         "cargo", "build", "--quiet", "--message-format=json",

@@ -28,10 +28,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     // The same variables the runtime crate reads: a change must rerun us too.
     for name in [
-        "HL_TARGET",
-        "HALIDE_FROM_SOURCE",
-        "HALIDE_PYTHON",
-        "HALIDE_GENERATORS_DIR",
+        "HALIDE_PIPELINES_SYS_TARGET",
+        "HALIDE_PIPELINES_SYS_FROM_SOURCE",
+        "HALIDE_PIPELINES_SYS_PYTHON",
+        "HALIDE_PIPELINES_SYS_GENERATORS_DIR",
     ] {
         env_var(name);
     }
@@ -50,7 +50,7 @@ fn main() {
             let mut command = Command::new(&python);
             command
                 .arg(Path::new(&generators).join("regenerate.py"))
-                // Without a prebuilt folder, halide-runtime-sys only allows an HL_TARGET
+                // Without a prebuilt folder, halide-runtime-sys only allows an HALIDE_PIPELINES_SYS_TARGET
                 // override, which regenerate.py uses instead of the manifest's target.
                 .args(["build", "--rust-target", prebuilt_target.as_deref().unwrap_or(&target)]);
             if halide_target != "manifest" {

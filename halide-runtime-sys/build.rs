@@ -8,7 +8,7 @@
 //! - `PREBUILT_TARGET`: the prebuilt target (the manifest's name, and the name of the
 //!   per-target crate of archives) for `TARGET`, e.g. `x86_64-unknown-linux-gnu` for
 //!   `x86_64-unknown-linux-musl`; unset when there is none (only possible from source
-//!   with `HL_TARGET`)
+//!   with `HALIDE_PIPELINES_SYS_TARGET`)
 //! - `PREBUILT_DIR`: the folder of that per-target crate (`halide-pipelines-prebuilt-<target>`,
 //!   a dependency of this crate for that target only), with `runtime/` and `pipelines/`
 //! - `FROM_SOURCE`: set when building from source; the Halide target override or `manifest`
@@ -81,19 +81,19 @@ fn main() {
             {
                 panic!("{message}");
             }
-            // The manifest's targets (without HL_TARGET) exist only for the prebuilt folders.
+            // The manifest's targets (without HALIDE_PIPELINES_SYS_TARGET) exist only for the prebuilt folders.
             let manifest_target = match (prebuilt_target, &halide_target) {
                 (Some(prebuilt_target), _) => prebuilt_target,
                 (None, Some(_)) => target.as_str(), // unused by regenerate.py with --halide-target
                 (None, None) => panic!(
                     "the manifest (generators/pipelines.toml) has Halide targets for {SUPPORTED_TARGETS}, \
                      not for `{target}` (arch {arch}, os {os}, env {target_env:?}).\n\
-                     Name the Halide target to build for instead: HL_TARGET=<halide target> (see \
+                     Name the Halide target to build for instead: HALIDE_PIPELINES_SYS_TARGET=<halide target> (see \
                      https://halide-lang.org/docs/struct_halide_1_1_target.html)."
                 ),
             };
             let generators = generators_dir(&manifest_dir);
-            let python = env_var("HALIDE_PYTHON").unwrap_or_else(|| "python3".to_owned());
+            let python = env_var("HALIDE_PIPELINES_SYS_PYTHON").unwrap_or_else(|| "python3".to_owned());
             println!("cargo:from_source={}", halide_target.as_deref().unwrap_or("manifest"));
             println!("cargo:generators={}", generators.display());
             println!("cargo:python={python}");
@@ -117,7 +117,7 @@ fn main() {
                      abi {abi:?}).\n\
                      Prebuilt archives serve {SUPPORTED_TARGETS}.\n\
                      Build it from source instead: `pip install halide=={HALIDE_VERSION}`, then set \
-                     HL_TARGET=<the Halide target of `{target}`> (see \
+                     HALIDE_PIPELINES_SYS_TARGET=<the Halide target of `{target}`> (see \
                      https://halide-lang.org/docs/struct_halide_1_1_target.html)."
                 );
             };
@@ -157,13 +157,13 @@ fn prebuilt_crate_dir(prebuilt_target: &str) -> Option<PathBuf> {
     env_var(&format!("DEP_{}_ROOT", prebuilt_links(prebuilt_target).to_uppercase())).map(PathBuf::from)
 }
 
-/// `Some(override)` when the archives must be built from source: `HL_TARGET`
-/// names the Halide target (as in Halide's own tools), `HALIDE_FROM_SOURCE=1`
+/// `Some(override)` when the archives must be built from source: `HALIDE_PIPELINES_SYS_TARGET`
+/// names the Halide target (as in Halide's own tools), `HALIDE_PIPELINES_SYS_FROM_SOURCE=1`
 /// or the `from-source` feature use the manifest's targets for `TARGET`.
 fn from_source_request() -> Option<Option<String>> {
-    let hl_target = env_var("HL_TARGET");
+    let hl_target = env_var("HALIDE_PIPELINES_SYS_TARGET");
     let requested = hl_target.is_some()
-        || env_var("HALIDE_FROM_SOURCE").is_some_and(|v| v != "0")
+        || env_var("HALIDE_PIPELINES_SYS_FROM_SOURCE").is_some_and(|v| v != "0")
         || env::var_os("CARGO_FEATURE_FROM_SOURCE").is_some();
     requested.then_some(hl_target)
 }
@@ -179,16 +179,16 @@ fn fresh_dir(dir: &Path) {
     }
 }
 
-/// The `generators/` folder of the repository, or `HALIDE_GENERATORS_DIR`.
+/// The `generators/` folder of the repository, or `HALIDE_PIPELINES_SYS_GENERATORS_DIR`.
 fn generators_dir(manifest_dir: &Path) -> PathBuf {
-    let dir = env_var("HALIDE_GENERATORS_DIR")
+    let dir = env_var("HALIDE_PIPELINES_SYS_GENERATORS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest_dir.join("..").join("generators"));
     if !dir.join("regenerate.py").is_file() {
         panic!(
             "building Halide archives from source needs the generators of the halide-pipelines repository, \
              but {} has no regenerate.py. Clone the repository and build from it, or point \
-             HALIDE_GENERATORS_DIR at its generators/ folder.",
+             HALIDE_PIPELINES_SYS_GENERATORS_DIR at its generators/ folder.",
             dir.display()
         );
     }
@@ -215,7 +215,7 @@ fn run_generators(
     let status = command.status().unwrap_or_else(|error| {
         panic!(
             "could not run `{python}` ({error}) to build Halide archives from source. \
-             Install Python and `pip install -r {}`, or set HALIDE_PYTHON.",
+             Install Python and `pip install -r {}`, or set HALIDE_PIPELINES_SYS_PYTHON.",
             generators.join("requirements.txt").display()
         )
     });

@@ -1,5 +1,5 @@
 //! Compiles halide/unsharp.py into `unsharp_u8` and `unsharp_u16`
-//! (needs Python with `pip install halide==21.0.0`; see HALIDE_PYTHON).
+//! (needs Python with `pip install halide==21.0.0`; see HALIDE_BUILD_PYTHON).
 fn main() {
     halide_build::Build::new()
         .generator("halide/unsharp.py")

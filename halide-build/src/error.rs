@@ -77,19 +77,19 @@ impl fmt::Display for Error {
                 f,
                 "halide-build needs Python with Halide {HALIDE_VERSION} to compile your generators, \
                  and found none ({}). Install it with `pip install halide=={HALIDE_VERSION}` \
-                 (into python3, or into any Python you name with HALIDE_PYTHON=/path/to/python).",
+                 (into python3, or into any Python you name with HALIDE_BUILD_PYTHON=/path/to/python).",
                 tried.join("; ")
             ),
             Error::HalideVersion { python, installed } => write!(
                 f,
                 "`{python}` has halide {installed}, but halide-pipelines links the Halide {HALIDE_VERSION} runtime: \
                  pipelines must come from the same release. Run `{python} -m pip install halide=={HALIDE_VERSION}`, \
-                 or set HALIDE_PYTHON to a Python that has it."
+                 or set HALIDE_BUILD_PYTHON to a Python that has it."
             ),
             Error::UnsupportedTarget { rust_target, known } => write!(
                 f,
                 "halide-build has no Halide target for the Rust target `{rust_target}` (known: {}). \
-                 Set HL_TARGET to the Halide target to build for, e.g. HL_TARGET=arm-64-android.",
+                 Set HALIDE_BUILD_TARGET to the Halide target to build for, e.g. HALIDE_BUILD_TARGET=arm-64-android.",
                 known.join(", ")
             ),
             Error::Generator {

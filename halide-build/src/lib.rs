@@ -17,18 +17,23 @@
 //! arrays, views and `Buffer`s, as the shipped pipelines take them.
 //!
 //! What [`Build::compile`] does:
-//! - finds Python: `HALIDE_PYTHON`, else `python3`; it must import `halide`
-//!   [`HALIDE_VERSION`] (the release of the runtime halide-runtime-sys links);
+//! - finds Python: [`Build::python`], else `HALIDE_BUILD_PYTHON_<PACKAGE>` (the
+//!   package's name in upper case, `-` as `_`), else `HALIDE_BUILD_PYTHON`, else
+//!   `python3` or `python`; it must import `halide` [`HALIDE_VERSION`] (the
+//!   release of the runtime halide-runtime-sys links);
 //! - builds each pipeline for Cargo's `TARGET` (`targets.toml`: on x86-64 one
 //!   archive with AVX-512, AVX2, SSE4.1 and baseline variants picked at run
-//!   time), or for `HL_TARGET` if set, always adding `no_runtime` and
-//!   `user_context`;
-//! - names the C symbols `<package>_<function>` so two crates' pipelines of the
-//!   same name link into one binary;
+//!   time), or for [`Build::target`], `HALIDE_BUILD_TARGET_<PACKAGE>` or
+//!   `HALIDE_BUILD_TARGET`, always adding `no_runtime` and `user_context`. Only
+//!   these `HALIDE_BUILD_*` variables configure it: Halide's own `HL_TARGET`
+//!   changes nothing, here or in the `-sys` crates;
+//! - names the C symbols `<package>_v<compatible version>_<function>`, so two
+//!   crates', or two semver-incompatible versions of one crate's, pipelines of
+//!   the same name link into one binary and each runs its own;
 //! - reads each signature from Halide's function info header and writes
 //!   `OUT_DIR/halide_pipelines.rs`, and links the archives;
 //! - tells cargo to rerun only when a generator, a `.py` file beside it that
-//!   it imports, `HALIDE_PYTHON`, `HL_TARGET` or `DOCS_RS` changes;
+//!   it imports, `HALIDE_BUILD_PYTHON`, `HALIDE_BUILD_TARGET` or `DOCS_RS` changes;
 //! - writes `<generator>.halide-signatures` beside each generator: commit it.
 //!   With `DOCS_RS` set, no Python runs: the code is generated from that
 //!   snapshot and nothing is linked, which is what docs.rs needs.
@@ -60,6 +65,8 @@ pub struct Build {
     generators: Vec<Generator>,
     /// The Halide target of this crate's pipelines, if the builder sets one.
     target: Option<String>,
+    /// The Python to run the generators with, if the builder names one.
+    python: Option<String>,
     /// The first misuse of the builder, reported by `compile` (the builder
     /// methods chain, so they cannot return it).
     misuse: Option<String>,
@@ -128,7 +135,8 @@ impl Build {
     /// Builds this crate's pipelines for the Halide target `target` (one target
     /// string, or a comma-separated list for run-time dispatch, best first)
     /// instead of the table's CPU variants for cargo's `TARGET`. It overrides
-    /// `HL_TARGET`. `no_runtime` and `user_context` are always added.
+    /// `HALIDE_BUILD_TARGET_<PACKAGE>` and `HALIDE_BUILD_TARGET`. `no_runtime`
+    /// and `user_context` are always added.
     ///
     /// A target with `no_asserts` builds, with a warning, but every call of its
     /// functions returns `Error::UncheckedArchive` (the safe functions rely on
@@ -136,6 +144,15 @@ impl Build {
     #[must_use]
     pub fn target(mut self, target: &str) -> Self {
         self.target = Some(target.to_owned());
+        self
+    }
+
+    /// Runs the generators with this Python (it must import `halide` 21.0.0)
+    /// instead of `HALIDE_BUILD_PYTHON_<PACKAGE>`, `HALIDE_BUILD_PYTHON` or
+    /// `python3` / `python`.
+    #[must_use]
+    pub fn python(mut self, python: &str) -> Self {
+        self.python = Some(python.to_owned());
         self
     }
 
@@ -154,14 +171,21 @@ impl Build {
             std::env::var(name)
                 .map_err(|_| Error::Usage(format!("{name} is not set: call compile() from a build script")))
         };
+        let package = cargo("CARGO_PKG_NAME")?;
+        // `HALIDE_BUILD_TARGET_MY_FILTERS` for the package `my-filters` only,
+        // then `HALIDE_BUILD_TARGET` for every crate using halide-build.
+        let setting = |name: &str| {
+            let own = format!("{name}_{}", package.to_ascii_uppercase().replace(['-', '.'], "_"));
+            env(&own).or_else(|| env(name))
+        };
         let context = Context {
             manifest_dir: cargo("CARGO_MANIFEST_DIR")?.into(),
             out_dir: cargo("OUT_DIR")?.into(),
             rust_target: cargo("TARGET")?,
-            package: cargo("CARGO_PKG_NAME")?,
+            package: package.clone(),
             version: cargo("CARGO_PKG_VERSION")?,
-            halide_python: env("HALIDE_PYTHON"),
-            hl_target: self.target.clone().or_else(|| env("HL_TARGET")),
+            halide_python: self.python.clone().or_else(|| setting("HALIDE_BUILD_PYTHON")),
+            hl_target: self.target.clone().or_else(|| setting("HALIDE_BUILD_TARGET")),
             docs_rs: env("DOCS_RS").is_some(),
             cxx: if self.generators.iter().any(|g| cpp::is_cpp(&g.file)) {
                 env("CXX")

@@ -12,12 +12,13 @@ pub const HALIDE_VERSION: &str = "21.0.0";
 /// Prints the installed `halide` package's version (fails without it).
 const VERSION_PROBE: &str = "import halide, importlib.metadata; print(importlib.metadata.version('halide'))";
 
-/// `HALIDE_PYTHON` if set, else `python3`: the first that imports `halide`,
-/// which must be [`HALIDE_VERSION`].
+/// The Python the build was given (`Build::python`, `HALIDE_BUILD_PYTHON`), else
+/// the first of `python3` and `python` (Windows installs only the latter) that
+/// imports `halide`, which must be [`HALIDE_VERSION`].
 pub(crate) fn find(halide_python: Option<&str>) -> Result<String, Error> {
     let candidates: Vec<&str> = match halide_python {
         Some(python) => vec![python],
-        None => vec!["python3"],
+        None => vec!["python3", "python"],
     };
     let mut tried = Vec::new();
     for python in candidates {

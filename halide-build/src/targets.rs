@@ -1,7 +1,7 @@
 //! Cargo's `TARGET` -> the Halide target string a user's pipeline is built for.
 //!
 //! The table is `targets.toml`, which generators/regenerate.py also reads for
-//! the shipped pipelines; `HL_TARGET` overrides it. Every entry gets the two features the safe
+//! the shipped pipelines; `HALIDE_BUILD_TARGET` overrides it. Every entry gets the two features the safe
 //! crate relies on: `no_runtime` (halide-runtime-sys links the one runtime)
 //! and `user_context` (errors are routed to the call that caused them).
 
@@ -13,7 +13,7 @@ const TABLE: &str = include_str!("../targets.toml");
 pub(crate) const FORCED_FEATURES: [&str; 2] = ["no_runtime", "user_context"];
 
 /// The Halide target string (comma-separated for runtime dispatch) for
-/// `rust_target`, or for the `HL_TARGET` override when given.
+/// `rust_target`, or for the `HALIDE_BUILD_TARGET` override when given.
 pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Result<String, Error> {
     let entries: Vec<String> = match hl_target {
         Some(over) => over.split(',').map(|t| t.trim().to_owned()).collect(),
@@ -43,8 +43,8 @@ pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Resul
         .find(|f| DEVICE_FEATURES.contains(f))
     {
         return Err(Error::Usage(format!(
-            "HL_TARGET asks for the GPU/device feature `{feature}`: pipelines called through halide-pipelines \
-             run on the CPU only (buffers have no device side); remove it from HL_TARGET"
+            "HALIDE_BUILD_TARGET asks for the GPU/device feature `{feature}`: pipelines called through halide-pipelines \
+             run on the CPU only (buffers have no device side); remove it from HALIDE_BUILD_TARGET"
         )));
     }
     Ok(entries
@@ -242,7 +242,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            error.contains("riscv64gc-unknown-linux-gnu") && error.contains("HL_TARGET"),
+            error.contains("riscv64gc-unknown-linux-gnu") && error.contains("HALIDE_BUILD_TARGET"),
             "{error}"
         );
     }

@@ -1,9 +1,9 @@
 //! End to end: builds and runs the crates in tests/fixtures with cargo, the
 //! way users' crates are built. Needs Python with Halide 21.0.0, named by
-//! `HALIDE_PYTHON`; without it this test only says it was skipped (the
+//! `HALIDE_BUILD_PYTHON`; without it this test only says it was skipped (the
 //! repository's CI runs it with its venv).
 //!
-//! One test, in order, because every build must see the same `HALIDE_PYTHON`
+//! One test, in order, because every build must see the same `HALIDE_BUILD_PYTHON`
 //! (a wrapper that logs each Python run): changing it would rerun the build
 //! scripts and hide what the cache test measures.
 
@@ -28,8 +28,8 @@ impl Cargo {
             .args(args)
             .current_dir(fixtures())
             .env("CARGO_TARGET_DIR", &self.target_dir)
-            .env("HALIDE_PYTHON", &self.python)
-            .env_remove("HL_TARGET")
+            .env("HALIDE_BUILD_PYTHON", &self.python)
+            .env_remove("HALIDE_BUILD_TARGET")
             .env_remove("DOCS_RS");
         command
     }
@@ -61,11 +61,11 @@ impl Cargo {
 
 #[test]
 fn fixture_crates_build_run_and_cache() {
-    let Some(real_python) = std::env::var_os("HALIDE_PYTHON") else {
+    let Some(real_python) = std::env::var_os("HALIDE_BUILD_PYTHON") else {
         // Straight to stderr: the test harness would hide `eprintln!`.
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
-            b"skipped: set HALIDE_PYTHON to a Python with `pip install halide==21.0.0` to build the fixture crates\n",
+            b"skipped: set HALIDE_BUILD_PYTHON to a Python with `pip install halide==21.0.0` to build the fixture crates\n",
         );
         return;
     };
@@ -143,13 +143,13 @@ fn fixture_crates_build_run_and_cache() {
     assert!(stderr.contains("kaboom: this generator fails on purpose"), "{stderr}");
     assert!(stderr.contains("generator `bad`"), "{stderr}");
 
-    // docs.rs: no Python at all (HALIDE_PYTHON names nothing), the functions
+    // docs.rs: no Python at all (HALIDE_BUILD_PYTHON names nothing), the functions
     // come from the committed snapshot and nothing is linked.
     let runs = cargo.python_runs().len();
     let output = cargo
         .command(&["doc", "--no-deps", "-p", "fixture-app"])
         .env("DOCS_RS", "1")
-        .env("HALIDE_PYTHON", "/nonexistent/python")
+        .env("HALIDE_BUILD_PYTHON", "/nonexistent/python")
         .output()
         .expect("running cargo doc");
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -59,7 +59,7 @@ pub fn prebuilt_target(cfg: &TargetCfg) -> Option<&'static str> {
     }
 }
 
-/// Refuses an `HL_TARGET` that names Halide's `host` target (alone, with features,
+/// Refuses a `HALIDE_PIPELINES_SYS_TARGET` that names Halide's `host` target (alone, with features,
 /// or in a multi-target list) when cargo cross-compiles: `host` is the machine
 /// running the build, so the archives would silently be built for it, not for
 /// `target`. `prebuilt` is `prebuilt_target` of `target`, for the message.
@@ -81,10 +81,10 @@ pub fn check_hl_target(
         .map(|(_, halide)| std::format!(" (e.g. `{halide}`, its baseline)"))
         .unwrap_or_default();
     Err(std::format!(
-        "HL_TARGET={hl_target} names Halide's `host` target, the machine running this build ({host}), \
+        "HALIDE_PIPELINES_SYS_TARGET={hl_target} names Halide's `host` target, the machine running this build ({host}), \
          but cargo is building for {target}: the archives would be compiled for the wrong machine.\n\
-         Set HL_TARGET to a Halide target for {target}{example}, or unset HL_TARGET and set \
-         HALIDE_FROM_SOURCE=1 to build the manifest's targets for it."
+         Set HALIDE_PIPELINES_SYS_TARGET to a Halide target for {target}{example}, or unset HALIDE_PIPELINES_SYS_TARGET and set \
+         HALIDE_PIPELINES_SYS_FROM_SOURCE=1 to build the manifest's targets for it."
     ))
 }
 
@@ -213,7 +213,9 @@ mod tests {
             )
             .unwrap_err();
             assert!(
-                error.contains(&std::format!("HL_TARGET={hl_target} names Halide's `host` target")),
+                error.contains(&std::format!(
+                    "HALIDE_PIPELINES_SYS_TARGET={hl_target} names Halide's `host` target"
+                )),
                 "{error}"
             );
             assert!(error.contains("building for aarch64-unknown-linux-gnu"), "{error}");
