@@ -43,8 +43,8 @@ pub(crate) fn halide_target(rust_target: &str, hl_target: Option<&str>) -> Resul
         .find(|f| DEVICE_FEATURES.contains(f))
     {
         return Err(Error::Usage(format!(
-            "HALIDE_BUILD_TARGET asks for the GPU/device feature `{feature}`: pipelines called through halide-pipelines \
-             run on the CPU only (buffers have no device side); remove it from HALIDE_BUILD_TARGET"
+            "the Halide target asks for the GPU/device feature `{feature}`: pipelines called through halide-pipelines \
+             run on the CPU only (buffers have no device side); remove it from `Build::target` or HALIDE_BUILD_TARGET"
         )));
     }
     Ok(entries

@@ -130,7 +130,7 @@ impl<'c> Arg<'c> {
 /// (out-of-range scalars, inputs smaller than the region the output needs...).
 ///
 /// # Panics
-/// If an argument's kind, rank or type differs from `pipeline.args` (a bug of
+/// If an argument's kind, rank or type differs from `pipeline.args()` (a bug of
 /// the generated code, never of its caller's values).
 pub fn call<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> Result<(), Error> {
     ffi::call_with_argv::<A, { MAX_CUSTOM_ARGS + 1 }>(pipeline, args.map(|arg| arg.0))

@@ -125,11 +125,11 @@ pub struct FilterMetadata {
 /// One linked pipeline and the signature the wrapper was written for.
 pub struct Pipeline {
     /// The pipeline's function name (in errors).
-    pub name: &'static str,
+    name: &'static str,
     argv: ArgvFn,
     metadata: SysMetadataFn,
     /// The arguments after `user_context`, in the archive's order.
-    pub args: &'static [ArgSpec],
+    args: &'static [ArgSpec],
     /// The result of checking the archive's metadata (signature and target), computed once.
     checked: OnceCell<Result<(), Refusal>>,
 }
@@ -555,36 +555,30 @@ mod tests {
 
     /// A wrapper written for a different `add` than the one linked: the call
     /// must stop at the metadata check, before Halide sees any argument.
-    static STALE_ADD: Pipeline = {
-        Pipeline::from_parts(
-            "add",
-            halide_pipelines_sys::add_argv,
-            halide_pipelines_sys::add_metadata,
-            &[ArgSpec::input::<u8>("input", 2), ArgSpec::output::<f32>("output", 2)],
-        )
-    };
+    static STALE_ADD: Pipeline = Pipeline::from_parts(
+        "add",
+        halide_pipelines_sys::add_argv,
+        halide_pipelines_sys::add_metadata,
+        &[ArgSpec::input::<u8>("input", 2), ArgSpec::output::<f32>("output", 2)],
+    );
 
-    static ADD_WITH_RENAMED_OUTPUT: Pipeline = {
-        Pipeline::from_parts(
-            "add",
-            halide_pipelines_sys::add_argv,
-            halide_pipelines_sys::add_metadata,
-            &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("result", 2)],
-        )
-    };
+    static ADD_WITH_RENAMED_OUTPUT: Pipeline = Pipeline::from_parts(
+        "add",
+        halide_pipelines_sys::add_argv,
+        halide_pipelines_sys::add_metadata,
+        &[ArgSpec::input::<f32>("input", 2), ArgSpec::output::<f32>("result", 2)],
+    );
 
-    static ADD_WITH_EXTRA_ARGUMENT: Pipeline = {
-        Pipeline::from_parts(
-            "add",
-            halide_pipelines_sys::add_argv,
-            halide_pipelines_sys::add_metadata,
-            &[
-                ArgSpec::input::<f32>("input", 2),
-                ArgSpec::scalar::<i32>("offset"),
-                ArgSpec::output::<f32>("output", 2),
-            ],
-        )
-    };
+    static ADD_WITH_EXTRA_ARGUMENT: Pipeline = Pipeline::from_parts(
+        "add",
+        halide_pipelines_sys::add_argv,
+        halide_pipelines_sys::add_metadata,
+        &[
+            ArgSpec::input::<f32>("input", 2),
+            ArgSpec::scalar::<i32>("offset"),
+            ArgSpec::output::<f32>("output", 2),
+        ],
+    );
 
     fn mismatch<const A: usize>(pipeline: &Pipeline, args: [Arg<'_>; A]) -> String {
         match call(pipeline, args) {

@@ -122,14 +122,14 @@ impl Block {
     }
 }
 
-/// One cache of freed blocks, and their total size.
+/// One cache of freed blocks (at most `CACHE_BLOCKS_PER_SHARD`).
 struct Shard {
-    blocks: Mutex<(Vec<Block>, usize)>,
+    blocks: Mutex<Vec<Block>>,
 }
 
 static CACHES: [Shard; SHARDS] = [const {
     Shard {
-        blocks: Mutex::new((Vec::new(), 0)),
+        blocks: Mutex::new(Vec::new()),
     }
 }; SHARDS];
 
@@ -142,12 +142,13 @@ thread_local! {
 fn my_shard() -> &'static Shard {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let index = SHARD
-        .try_with(|shard| {
-            *shard.get().get_or_insert_with(|| {
+        .try_with(|shard| match shard.get() {
+            Some(index) => index,
+            None => {
                 let index = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
                 shard.set(Some(index));
                 index
-            })
+            }
         })
         // A thread being torn down (its thread-locals gone) uses the first.
         .unwrap_or(0);
@@ -155,44 +156,39 @@ fn my_shard() -> &'static Shard {
 }
 
 impl Shard {
-    fn lock(&self) -> MutexGuard<'_, (Vec<Block>, usize)> {
+    fn lock(&self) -> MutexGuard<'_, Vec<Block>> {
         self.blocks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The smallest cached block of at least `size` bytes and at most twice
     /// that, taken out of the cache.
     fn take(&self, size: usize) -> Option<Block> {
-        let mut cache = self.lock();
-        let (blocks, bytes) = &mut *cache;
+        let mut blocks = self.lock();
         let index = (blocks.iter().enumerate())
             .filter(|(_, block)| block.size >= size && block.size / 2 <= size)
             .min_by_key(|(_, block)| block.size)
             .map(|(index, _)| index)?;
-        let block = blocks.swap_remove(index);
-        *bytes -= block.size;
-        Some(block)
+        Some(blocks.swap_remove(index))
     }
 
     /// Keeps `block` if this cache and the byte budget have room; otherwise
     /// hands it back.
     fn keep(&self, block: Block) -> Result<(), Block> {
-        let mut cache = self.lock();
-        let (blocks, bytes) = &mut *cache;
-        if blocks.len() >= CACHE_BLOCKS_PER_SHARD || *bytes + block.size > CACHE_BYTES_PER_SHARD {
+        let mut blocks = self.lock();
+        // At most CACHE_BLOCKS_PER_SHARD sizes to add: cheaper to sum than to keep a total.
+        let cached: usize = blocks.iter().map(|cached| cached.size).sum();
+        if blocks.len() >= CACHE_BLOCKS_PER_SHARD || cached + block.size > CACHE_BYTES_PER_SHARD {
             return Err(block);
         }
         if blocks.capacity() == 0 {
             blocks.reserve_exact(CACHE_BLOCKS_PER_SHARD);
         }
         blocks.push(block);
-        *bytes += block.size;
         Ok(())
     }
 
     fn drain(&self) -> Vec<Block> {
-        let mut cache = self.lock();
-        cache.1 = 0;
-        std::mem::take(&mut cache.0)
+        std::mem::take(&mut *self.lock())
     }
 }
 
@@ -337,7 +333,7 @@ mod tests {
     macro_rules! own_cache {
         () => {{
             static CACHE: Shard = Shard {
-                blocks: Mutex::new((Vec::new(), 0)),
+                blocks: Mutex::new(Vec::new()),
             };
             &CACHE
         }};
@@ -372,11 +368,10 @@ mod tests {
             let taken = unsafe { Block::take_live(block.pointer()) }.unwrap();
             recycle(taken, cache, true);
         }
-        let cached: usize = cache.lock().0.iter().map(|block| block.size).sum();
+        let cached: usize = cache.lock().iter().map(|block| block.size).sum();
         assert_eq!(cached, 100_096 + 1_000_064 + 4 * ALIGNMENT);
-        assert_eq!(cache.lock().1, cached);
         cache.drain().into_iter().for_each(release);
-        assert!(cache.lock().0.is_empty() && cache.lock().1 == 0);
+        assert!(cache.lock().is_empty());
     }
 
     #[test]
@@ -386,7 +381,7 @@ mod tests {
         // SAFETY (test): a block of ours.
         let taken = unsafe { Block::take_live(block.pointer()) }.unwrap();
         recycle(taken, cache, false);
-        assert!(cache.lock().0.is_empty());
+        assert!(cache.lock().is_empty());
     }
 
     #[test]
@@ -428,6 +423,17 @@ mod tests {
         let taken = unsafe { Block::take_live(huge.pointer()) }.unwrap();
         assert_eq!(cache.keep(taken), Err(taken));
         release(taken);
+        // Nor one that would take the cache past its budget.
+        let half = allocate(CACHE_BYTES_PER_SHARD / 2, cache).unwrap();
+        let more = allocate(CACHE_BYTES_PER_SHARD / 2, cache).unwrap();
+        assert_eq!(cache.keep(half), Ok(()));
+        assert_eq!(
+            cache.keep(more),
+            Err(more),
+            "two halves and their padding exceed the budget"
+        );
+        release(more);
+        cache.drain().into_iter().for_each(release);
         // At most CACHE_BLOCKS_PER_SHARD blocks.
         let blocks: Vec<Block> = (0..=CACHE_BLOCKS_PER_SHARD)
             .map(|_| allocate(256, cache).unwrap())
