@@ -20,6 +20,15 @@ rows, from which the output copies with the shift undone.
 Borders are handled by mirroring about the edge pixel without repeating it
 (Halide's `mirror_interior`, scipy's mode "mirror"): the mirrored sample has
 the colour of the sample it copies, so the pattern continues past the edges.
+
+Packed input (the generators of packed_bayer.py, input.type=uint8): `input` is a sensor frame's
+bytes (dimension 0 the bytes of a row, dimension 1 the rows, any row stride)
+and the extra argument `format` indexes packed.FORMATS. A stage `unpacked`,
+computed per strip or tile just before the algorithm's first stage, reads the
+samples out of the bytes (one specialization per format, a vector of groups
+at a time): the algorithm then runs on uint16 samples exactly as on an
+unpacked frame, with no pass over memory between. The output is the whole
+frame (its min is 0; its extents are the frame's width and height).
 (colour-demosaicing convolves with scipy's default "reflect", which repeats
 the edge pixel and so mixes colours there: results differ within 2 pixels of
 the edges, nowhere else.)
@@ -28,6 +37,7 @@ the edges, nowhere else.)
 import halide as hl
 
 from common import allow_any_stride
+from packed import FORMATS, NAMES, unpacked_expr
 from demosaic_bilinear import bilinear
 from demosaic_malvar2004 import malvar2004
 from demosaic_menon2007 import SITE_VAR, menon2007
@@ -92,12 +102,19 @@ LINE_FOLD = 64
 class Demosaic(hl.Generator):
     algorithm = hl.GeneratorParam("bilinear")
     layout = hl.GeneratorParam("interleaved")
+    # Whether `input` is a packed frame's bytes (packed_bayer.py's subclasses).
+    packed = False
 
     # Sample type (uint8 or uint16) chosen per build: input.type=... output.type=...
     input = hl.InputBuffer(None, 2)
     red_x = hl.InputScalar(hl.Int(32))
     red_y = hl.InputScalar(hl.Int(32))
     output = hl.OutputBuffer(None, 3)
+
+    def configure(self):
+        if self.packed:
+            # After every declared input (the develop generator's too).
+            self.add_input("format", hl.InputScalar(hl.Int(32)))
 
     def generate(self):
         if self.algorithm not in ALGORITHMS:
@@ -110,30 +127,91 @@ class Demosaic(hl.Generator):
         self.red_x.set_range(0, 1)
         self.red_y.set_range(0, 1)
         sample = self.input.type()
+        if self.packed:
+            if sample != hl.UInt(8):
+                raise ValueError("a packed input is the frame's bytes: input.type must be uint8")
+            sample = hl.UInt(16)
         self.check_types(sample, self.output.type())
         c, x, y = hl.Var("c"), hl.Var("x"), hl.Var("y")
-        mirrored = hl.BoundaryConditions.mirror_interior(self.input)
+        if self.packed:
+            mirrored = self.unpack_stage(x, y)
+        else:
+            mirrored = hl.BoundaryConditions.mirror_interior(self.input)
 
         if self.algorithm in TILE_ALGORITHMS:
             producers, schedule_last_stage = self.tile_algorithm(mirrored, sample, c, x, y)
         else:
             producers, schedule_last_stage = self.staged_algorithm(mirrored, sample, c, x, y)
 
-        # The Rust side always passes buffers whose coordinates start at 0.
+        # The input is the whole frame, its coordinates starting at 0. The
+        # output is any region of it: its min coordinates are where the region
+        # starts in the frame (0, 0 for the whole frame), so a region is
+        # computed from its real neighbours and mirrored only at the frame's
+        # edges, and each pixel equals the whole frame's result there.
         allow_any_stride(self.input, self.output)
         for dim in range(2):
             self.input.dim(dim).set_min(0)
         out_buffer = self.output.output_buffer()
         out_buffer.dim(0).set_bounds(0, 3)
-        out_buffer.dim(1).set_min(0)
-        out_buffer.dim(2).set_min(0)
         if self.layout == "interleaved":
             out_buffer.dim(0).set_stride(1)
             out_buffer.dim(1).set_stride(3)
         elif self.layout == "planar":
             out_buffer.dim(1).set_stride(1)
+        if self.packed:
+            # Rows of bytes are dense; the output is the whole frame.
+            self.input.dim(0).set_stride(1)
+            out_buffer.dim(1).set_min(0)
+            out_buffer.dim(2).set_min(0)
 
         self.schedule(producers, schedule_last_stage, c, x, y, sample)
+
+    def unpack_stage(self, x, y):
+        """The packed frame's samples, mirrored at its edges as an unpacked
+        input is: `self.unpacked` (x, y) reads them out of the bytes."""
+        self.format.set_range(0, len(NAMES) - 1)
+        out_buffer = self.output.output_buffer()
+        width, height = out_buffer.dim(1).extent(), out_buffer.dim(2).extent()
+        # Bytes clamped to the row: a bit-stream row ends at its last
+        # sample's last byte, inside its last group, whose code reads every
+        # byte of the group (clamped bytes only feed samples past the width).
+        # Rows are not clamped: Halide checks the input has the frame's rows.
+        last_byte = self.input.dim(0).extent() - 1
+
+        def bytes_at(byte_x, byte_y):
+            return self.input[hl.clamp(byte_x, 0, last_byte), byte_y]
+
+        value = None
+        for code in reversed(range(len(NAMES))):
+            expr = unpacked_expr(FORMATS[NAMES[code]], bytes_at, x, y)
+            value = expr if value is None else hl.select(self.format == code, expr, value)
+        self.unpacked = hl.Func("unpacked")
+        self.unpacked[x, y] = value
+        return hl.BoundaryConditions.mirror_interior(self.unpacked, [(0, width), (0, height)])
+
+    def schedule_unpacked(self, out, at, store_at, line_buffered):
+        """Unpacked where the algorithm's first stage is, a vector of groups
+        at a time: the group's samples unrolled, so each of its bytes is one
+        dense load (strided by the group's bytes) and the stores interleave."""
+        unpacked = self.unpacked
+        x, y = unpacked.args()
+        unpacked.compute_at(out, at)
+        if line_buffered:
+            # Not folded: at a frame's top edge the mirrored rows make the
+            # first output row need more rows than LINE_FOLD.
+            unpacked.store_at(out, store_at[0]).hoist_storage(out, store_at[1])
+        elif store_at is not None:
+            unpacked.hoist_storage(out, store_at)
+        # Whole groups (2 or 4 samples): each starts at a group's first byte.
+        unpacked.align_bounds(x, 4)
+        vector = self.natural_vector_size(hl.UInt(16))
+        for code, name in enumerate(NAMES):
+            fmt = FORMATS[name]
+            g, i = hl.Var("g"), hl.Var("i")
+            case = unpacked.specialize(self.format == code)
+            case.split(x, g, i, fmt["group_samples"]).reorder(i, g, y).unroll(i)
+            case.vectorize(g, vector, hl.TailStrategy.RoundUp)
+        unpacked.specialize_fail("format must index packed.FORMATS")
 
     # What a sample is on its way in and out: hooks that the develop generator
     # (develop.py) overrides to fuse a raw development into the same stages.
@@ -438,9 +516,16 @@ class Demosaic(hl.Generator):
                 # cached allocator (a mutex) they cost all that tiling saved
                 # (u16, 2 threads: 36 ms tiled per tile, 24 ms hoisted).
                 producer.hoist_storage(out, yo)
-        # Dense input rows load as vectors; any other input stride gathers.
-        first_producer = producers[0][0]
-        first_producer.specialize(self.input.dim(0).stride() == 1)
+        if self.packed:
+            if line_buffered:
+                store_at = (xo, yo)
+            else:
+                store_at = yo if staged else None
+            self.schedule_unpacked(out, at, store_at, line_buffered)
+        else:
+            # Dense input rows load as vectors; any other input stride gathers.
+            first_producer = producers[0][0]
+            first_producer.specialize(self.input.dim(0).stride() == 1)
         schedule_last_stage(out, at, yo, vector)
 
 

@@ -301,7 +301,27 @@ def write_pipeline_tables(manifest: dict, out: Path) -> None:
                 f"argv: {name}_argv", f"metadata: {name}_metadata", f"arguments: {name.upper()}_ARGUMENTS"]
             lines.append(f"            {name} {{ {', '.join(entries)} }},")
         lines += ["        }", "    };", "}", ""]
+    lines += packed_format_table()
     out.write_text("\n".join(lines))
+
+
+def packed_format_table() -> list[str]:
+    """`PACKED_FORMATS`: generators/packed.py's table as Rust, in the order of the
+    pipelines' `format` codes (read without Halide: packed.py imports it lazily)."""
+    sys.path.insert(0, str(HERE))
+    from packed import FORMATS
+
+    lines = [
+        "/// The packed sensor formats the `unpack` pipeline reads, from generators/packed.py:",
+        "/// a format's `format` argument is its index here.",
+        "pub const PACKED_FORMATS: &[PackedFormatInfo] = &[",
+    ]
+    for name, fmt in FORMATS.items():
+        lines.append(
+            f"    PackedFormatInfo {{ name: \"{name}\", bits_per_sample: {fmt['bits']}, "
+            f"group_samples: {fmt['group_samples']}, group_bytes: {fmt['group_bytes']}, "
+            f"bit_stream: {str(fmt['bit_stream']).lower()} }},")
+    return lines + ["];", ""]
 
 
 def generate_runtime(target: str, out_dir: Path) -> None:

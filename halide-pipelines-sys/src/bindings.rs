@@ -72,7 +72,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__4_buffer: *mut halide_buffer_t,
+        _output__5_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -118,6 +118,40 @@ unsafe extern "C" {
     pub fn demosaic_bilinear_u8_planar_metadata() -> *const halide_filter_metadata_t;
 }
 unsafe extern "C" {
+    pub fn demosaic_half_u16(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_half_u16_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_half_u16_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_half_u8(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_half_u8_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_half_u8_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
     pub fn demosaic_malvar2004_u16_any(
         __user_context: *const ::core::ffi::c_void,
         _input_buffer: *mut halide_buffer_t,
@@ -140,7 +174,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -157,7 +191,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -276,7 +310,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__4_buffer: *mut halide_buffer_t,
+        _output__5_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -293,7 +327,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__4_buffer: *mut halide_buffer_t,
+        _output__5_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -470,7 +504,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__33_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -512,7 +546,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__33_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -554,7 +588,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -596,7 +630,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -648,4 +682,18 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn develop_mlri_u8_any_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn unpack(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _format: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn unpack_argv(args: *mut *mut ::core::ffi::c_void) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn unpack_metadata() -> *const halide_filter_metadata_t;
 }

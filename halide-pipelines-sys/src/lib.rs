@@ -37,6 +37,24 @@ pub struct ArgumentInfo {
     pub dimensions: i32,
 }
 
+/// How a packed sensor format stores its samples (`PACKED_FORMATS`, from
+/// `generators/packed.py`): groups of `group_samples` samples in `group_bytes`
+/// bytes. A row of a bit-stream format ends at its last sample's last byte; a
+/// row of any other format is padded to a whole group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackedFormatInfo {
+    /// The format's name in the generators.
+    pub name: &'static str,
+    /// Bits per sample.
+    pub bits_per_sample: u32,
+    /// Samples per group.
+    pub group_samples: usize,
+    /// Bytes per group.
+    pub group_bytes: usize,
+    /// Whether rows end at their last byte rather than at a whole group.
+    pub bit_stream: bool,
+}
+
 include!("signatures.rs");
 include!("pipelines.rs");
 

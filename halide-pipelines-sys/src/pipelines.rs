@@ -76,3 +76,45 @@ macro_rules! shipped_develop_pipelines {
         }
     };
 }
+
+/// The shipped pipelines of the `demosaic_half` generator, one entry each:
+/// `shipped_demosaic_half_pipelines!(callback!(prefix...))` expands to
+/// `callback! { prefix... function { <params>, argv: .., metadata: .., arguments: .. }, ... }`
+/// (params: the manifest's, `input.type` as `input_type: u8`, other values as
+/// capitalised identifiers: `algorithm: Malvar2004`). The entry points are this crate's.
+#[macro_export]
+macro_rules! shipped_demosaic_half_pipelines {
+    ($callback:ident ! ($($prefix:tt)*)) => {
+        $callback! {
+            $($prefix)*
+            demosaic_half_u8 { input_type: u8, output_type: u8, argv: demosaic_half_u8_argv, metadata: demosaic_half_u8_metadata, arguments: DEMOSAIC_HALF_U8_ARGUMENTS },
+            demosaic_half_u16 { input_type: u16, output_type: u16, argv: demosaic_half_u16_argv, metadata: demosaic_half_u16_metadata, arguments: DEMOSAIC_HALF_U16_ARGUMENTS },
+        }
+    };
+}
+
+/// The shipped pipelines of the `unpack` generator, one entry each:
+/// `shipped_unpack_pipelines!(callback!(prefix...))` expands to
+/// `callback! { prefix... function { <params>, argv: .., metadata: .., arguments: .. }, ... }`
+/// (params: the manifest's, `input.type` as `input_type: u8`, other values as
+/// capitalised identifiers: `algorithm: Malvar2004`). The entry points are this crate's.
+#[macro_export]
+macro_rules! shipped_unpack_pipelines {
+    ($callback:ident ! ($($prefix:tt)*)) => {
+        $callback! {
+            $($prefix)*
+            unpack { argv: unpack_argv, metadata: unpack_metadata, arguments: UNPACK_ARGUMENTS },
+        }
+    };
+}
+
+/// The packed sensor formats the `unpack` pipeline reads, from generators/packed.py:
+/// a format's `format` argument is its index here.
+pub const PACKED_FORMATS: &[PackedFormatInfo] = &[
+    PackedFormatInfo { name: "csi2_raw10", bits_per_sample: 10, group_samples: 4, group_bytes: 5, bit_stream: false },
+    PackedFormatInfo { name: "csi2_raw12", bits_per_sample: 12, group_samples: 2, group_bytes: 3, bit_stream: false },
+    PackedFormatInfo { name: "csi2_raw14", bits_per_sample: 14, group_samples: 4, group_bytes: 7, bit_stream: false },
+    PackedFormatInfo { name: "mono10p", bits_per_sample: 10, group_samples: 4, group_bytes: 5, bit_stream: true },
+    PackedFormatInfo { name: "mono12p", bits_per_sample: 12, group_samples: 2, group_bytes: 3, bit_stream: true },
+    PackedFormatInfo { name: "mono12_packed", bits_per_sample: 12, group_samples: 2, group_bytes: 3, bit_stream: false },
+];

@@ -299,3 +299,23 @@ pub const DEVELOP_MLRI_U16_ANY_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
     ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
 ];
+/// `demosaic_half_u8`: the arguments after `__user_context`, in the order of `demosaic_half_u8_argv`.
+pub const DEMOSAIC_HALF_U8_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_half_u16`: the arguments after `__user_context`, in the order of `demosaic_half_u16_argv`.
+pub const DEMOSAIC_HALF_U16_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `unpack`: the arguments after `__user_context`, in the order of `unpack_argv`.
+pub const UNPACK_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "format", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
+];
