@@ -47,6 +47,23 @@ pub enum ExpectedExtent {
     Exactly(usize),
     /// At least this extent (2 for a Bayer mosaic's sides).
     AtLeast(usize),
+    /// The region of a frame an output covers must end inside the frame:
+    /// at most `frame - origin` (`demosaic_region`).
+    InsideFrame {
+        /// Where the region starts on this axis.
+        origin: usize,
+        /// The frame's extent on this axis (the input's).
+        frame: usize,
+    },
+    /// Half another argument's extent on an axis, rounded down (`demosaic_half`).
+    HalfOf {
+        /// The other argument.
+        argument: ArgumentName,
+        /// Its ndarray axis.
+        axis: usize,
+        /// Its extent there.
+        extent: usize,
+    },
     /// The same extent as another argument's axis.
     SameAs {
         /// The other argument.
@@ -63,6 +80,18 @@ impl std::fmt::Display for ExpectedExtent {
         match self {
             ExpectedExtent::Exactly(extent) => write!(f, "{extent}"),
             ExpectedExtent::AtLeast(extent) => write!(f, "at least {extent}"),
+            ExpectedExtent::InsideFrame { origin, frame } => write!(
+                f,
+                "at most {} (a region starting at {origin} in a frame of {frame})",
+                frame.saturating_sub(*origin)
+            ),
+            ExpectedExtent::HalfOf { argument, axis, extent } => {
+                write!(
+                    f,
+                    "{}, half the extent {extent} of `{argument}` on axis {axis}",
+                    extent / 2
+                )
+            }
             ExpectedExtent::SameAs { argument, axis, extent } => {
                 write!(f, "{extent}, the extent of `{argument}` on axis {axis}")
             }
@@ -209,6 +238,17 @@ macro_rules! halide_errors {
                 /// What the operation accepts.
                 expected: ExpectedExtent,
             },
+            /// A packed frame's description does not fit its bytes or its
+            /// format ([`PackedFrame`](crate::PackedFrame)): a slice too short
+            /// for its rows, a row stride below the row's size, a zero width
+            /// or height, a width the Bayer pattern cannot use.
+            #[error("packed frame, `{field}`: {problem}")]
+            BadPackedFrame {
+                /// What is wrong: `bytes`, `width`, `height` or `row_stride`.
+                field: &'static str,
+                /// What it is and what is expected, with the numbers.
+                problem: String,
+            },
             /// A non-buffer parameter is out of its domain (a white level not
             /// above the black levels, a NaN gain, ...): checked before the call.
             #[error("parameter `{parameter}`: {problem}")]
@@ -267,6 +307,7 @@ macro_rules! halide_errors {
                     | Error::AliasedOutput { .. }
                     | Error::EmptyInput { .. }
                     | Error::BadShape { .. }
+                    | Error::BadPackedFrame { .. }
                     | Error::BadParameter { .. } => ErrorKind::InvalidArgument,
                     Error::PipelineMismatch { .. } | Error::UncheckedArchive { .. } => ErrorKind::PipelineMismatch,
                 }

@@ -385,6 +385,9 @@ pub(crate) struct BufferArg<'c> {
     host: *mut u8,
     type_: HalideType,
     dims: &'c [halide_dimension_t],
+    /// Halide's min coordinate per dimension (Halide order): 0, except for an
+    /// output that is a region of a larger frame.
+    min: [i32; MAX_RANK],
     kind: i32,
     _borrow: PhantomData<&'c mut ()>,
 }
@@ -396,6 +399,7 @@ impl<'c> BufferArg<'c> {
             host: raw.host.as_ptr().cast(),
             type_: T::HALIDE_TYPE,
             dims: &raw.dims,
+            min: [0; MAX_RANK],
             kind,
             _borrow: PhantomData,
         }
@@ -413,6 +417,19 @@ impl<'a, T: Element, const N: usize> BufferMut<'a, T, N> {
     /// This buffer as a call's output; the `&mut` keeps it exclusive for the call.
     pub(crate) fn arg(&mut self) -> Arg<'_> {
         Arg::Buffer(BufferArg::new(&self.raw, KIND_OUTPUT_BUFFER))
+    }
+
+    /// This buffer as a call's output covering the region of a larger frame
+    /// that starts at `origin` (ndarray order): Halide sees the same memory
+    /// with min coordinates `origin`, so the pipeline computes exactly that
+    /// region of the frame. The caller checked that the region lies inside the
+    /// frame (so each coordinate fits in `i32`, as the frame's extents do).
+    pub(crate) fn region_arg(&mut self, origin: [usize; N]) -> Arg<'_> {
+        let mut buffer = BufferArg::new(&self.raw, KIND_OUTPUT_BUFFER);
+        for (axis, &start) in origin.iter().enumerate() {
+            buffer.min[N - 1 - axis] = i32::try_from(start).expect("a region's origin lies inside an i32-sized frame");
+        }
+        Arg::Buffer(buffer)
     }
 }
 
@@ -473,6 +490,9 @@ pub(crate) fn call_with_argv<const A: usize, const ARGV: usize>(
                 );
                 // A copy of the dimensions: `halide_buffer_t::dim` is a `*mut`.
                 dims[index][..buffer.dims.len()].copy_from_slice(buffer.dims);
+                for (dim, &min) in dims[index].iter_mut().zip(&buffer.min) {
+                    dim.min = min;
+                }
                 buffers[index] = halide_buffer_t {
                     host: buffer.host,
                     type_: buffer.type_.to_sys(),
@@ -507,7 +527,10 @@ pub(crate) fn call_with_argv<const A: usize, const ARGV: usize>(
 
     // SAFETY: the signature was checked against the archive's metadata above, so
     // `argv` holds, in order, a pointer to the user context and, per argument, a
-    // `halide_buffer_t *` (for buffers) or a pointer to an 8-byte aligned slot
+    // `halide_buffer_t *` (for buffers; a nonzero `min` only renumbers the
+    // coordinates of the same elements: Halide addresses element `i` of a
+    // dimension at `host + (i - min) * stride`, so the memory reached is the
+    // view's own) or a pointer to an 8-byte aligned slot
     // that starts with the scalar's bytes in its declared type. Each
     // buffer describes memory borrowed for the call (`Arg<'c>`): inputs are only
     // read, outputs are exclusive borrows; extents, strides and byte spans were

@@ -7,10 +7,10 @@ use std::str::FromStr;
 
 use ndarray::Array3;
 
-use crate::buffer::{Buffer, InputBuffer};
+use crate::buffer::{Buffer, BufferMut, InputBuffer};
 use crate::element::{Element, HalideType};
 use crate::error::{Error, ExpectedExtent};
-use crate::ffi::Pipeline;
+use crate::ffi::{Arg, Pipeline};
 
 /// The 2×2 colour filter tile at the top-left corner of the raw frame, read
 /// row by row (`Rggb`: red at `[0, 0]`, blue at `[1, 1]`).
@@ -208,16 +208,7 @@ impl OutputLayout {
 pub(crate) fn check_frame_shapes(input: [usize; 2], output: [usize; 3]) -> Result<(), Error> {
     let [height, width] = input;
     let [out_height, out_width, channels] = output;
-    for (axis, extent) in [(0, height), (1, width)] {
-        if extent < 2 {
-            return Err(Error::BadShape {
-                argument: "input",
-                axis,
-                actual: extent,
-                expected: ExpectedExtent::AtLeast(2),
-            });
-        }
-    }
+    check_mosaic(input)?;
     for (axis, actual, expected) in [(0, out_height, height), (1, out_width, width)] {
         if actual != expected {
             return Err(Error::BadShape {
@@ -232,6 +223,91 @@ pub(crate) fn check_frame_shapes(input: [usize; 2], output: [usize; 3]) -> Resul
             });
         }
     }
+    if channels != 3 {
+        return Err(Error::BadShape {
+            argument: "output",
+            axis: 2,
+            actual: channels,
+            expected: ExpectedExtent::Exactly(3),
+        });
+    }
+    Ok(())
+}
+
+/// Which part of the frame a Bayer pipeline's output covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Coverage {
+    /// The whole frame: the output is the input's size.
+    Frame,
+    /// The region of the frame starting at `[row, column]`, the output's size.
+    Region([usize; 2]),
+}
+
+impl Coverage {
+    /// Checks the shapes for this coverage ([`check_frame_shapes`] or
+    /// [`check_region_shapes`]); `Ok(false)` for a region with no pixels (there
+    /// is nothing to compute).
+    pub(crate) fn check(self, input: [usize; 2], output: [usize; 3]) -> Result<bool, Error> {
+        match self {
+            Coverage::Frame => check_frame_shapes(input, output).map(|()| true),
+            Coverage::Region(origin) => {
+                check_region_shapes(input, output, origin)?;
+                Ok(output[0] > 0 && output[1] > 0)
+            }
+        }
+    }
+
+    /// The output as the call's argument: for a region, with Halide's min
+    /// coordinates at the region's origin in the frame.
+    pub(crate) fn output_arg<'c, T: Element>(self, output: &'c mut BufferMut<'_, T, 3>) -> Arg<'c> {
+        match self {
+            Coverage::Frame => output.arg(),
+            Coverage::Region([row, column]) => output.region_arg([row, column, 0]),
+        }
+    }
+}
+
+/// The shapes a region call accepts: an input frame of at least 2×2, and an
+/// `(h, w, 3)` output whose rows and columns, starting at `origin` (`[row,
+/// column]`), lie inside the frame. Empty regions are valid.
+pub(crate) fn check_region_shapes(input: [usize; 2], output: [usize; 3], origin: [usize; 2]) -> Result<(), Error> {
+    check_mosaic(input)?;
+    for axis in 0..2 {
+        if origin[axis]
+            .checked_add(output[axis])
+            .is_none_or(|end| end > input[axis])
+        {
+            return Err(Error::BadShape {
+                argument: "output",
+                axis,
+                actual: output[axis],
+                expected: ExpectedExtent::InsideFrame {
+                    origin: origin[axis],
+                    frame: input[axis],
+                },
+            });
+        }
+    }
+    check_channels(output[2])
+}
+
+/// A Bayer mosaic must be at least 2×2 (one whole CFA cell).
+fn check_mosaic(input: [usize; 2]) -> Result<(), Error> {
+    for (axis, extent) in input.into_iter().enumerate() {
+        if extent < 2 {
+            return Err(Error::BadShape {
+                argument: "input",
+                axis,
+                actual: extent,
+                expected: ExpectedExtent::AtLeast(2),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An RGB output has exactly 3 channels on its last axis.
+pub(crate) fn check_channels(channels: usize) -> Result<(), Error> {
     if channels != 3 {
         return Err(Error::BadShape {
             argument: "output",

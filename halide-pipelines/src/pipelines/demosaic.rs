@@ -7,7 +7,7 @@ use crate::element::Element;
 use crate::error::Error;
 use crate::ffi::{self, Arg, ArgSpec};
 use crate::pipelines::bayer::{
-    CfaPattern, DemosaicAlgorithm, OutputLayout, check_frame_shapes, pick_archive, shipped_archives, to_array,
+    CfaPattern, Coverage, DemosaicAlgorithm, OutputLayout, pick_archive, shipped_archives, to_array,
 };
 use crate::pipelines::with_buffers;
 
@@ -81,17 +81,56 @@ pub fn demosaic<T: DemosaicSample>(
     algorithm: DemosaicAlgorithm,
 ) -> Result<(), Error> {
     with_buffers(input, output, |input, output| {
-        demosaic_buffers(input, output, pattern, algorithm)
+        demosaic_buffers(input, output, Coverage::Frame, pattern, algorithm)
     })
 }
 
-fn demosaic_buffers<T: DemosaicSample>(
-    input: &Buffer<'_, T, 2>,
-    output: &mut BufferMut<'_, T, 3>,
+/// Demosaics one region of the raw frame `input` (shape `(H, W)`): `output`
+/// (shape `(h, w, 3)`) receives exactly the pixels `[origin[0] .. origin[0] +
+/// h) × [origin[1] .. origin[1] + w)` of what [`demosaic`] computes for the
+/// whole frame, bit for bit, for every algorithm.
+///
+/// The region is computed from its real neighbours in `input` (only the rows
+/// and columns it needs are read) and mirrored only at the frame's own edges;
+/// `pattern` is the whole frame's. So a large frame can be split into tiles
+/// over threads, processes or machines without seams: the tiles' mosaic
+/// equals the whole. A region that does not fit in the frame is
+/// [`Error::BadShape`] naming `output` and the axis; an empty one does nothing.
+///
+/// ```
+/// use halide_pipelines::{demosaic, demosaic_region, CfaPattern, DemosaicAlgorithm};
+/// use ndarray::{s, Array2, Array3};
+/// let raw = Array2::<u16>::from_shape_fn((64, 80), |(r, c)| ((r * 31 + c * 17) % 4096) as u16);
+/// let mut whole = Array3::<u16>::zeros((64, 80, 3));
+/// demosaic(&raw, &mut whole, CfaPattern::Grbg, DemosaicAlgorithm::Menon2007)?;
+///
+/// let mut tile = Array3::<u16>::zeros((16, 24, 3));
+/// demosaic_region(&raw, &mut tile, [21, 40], CfaPattern::Grbg, DemosaicAlgorithm::Menon2007)?;
+/// assert_eq!(tile, whole.slice(s![21..37, 40..64, ..]));
+/// # Ok::<(), halide_pipelines::Error>(())
+/// ```
+pub fn demosaic_region<T: DemosaicSample>(
+    input: &impl InputBuffer<T, 2>,
+    output: &mut impl OutputBuffer<T, 3>,
+    origin: [usize; 2],
     pattern: CfaPattern,
     algorithm: DemosaicAlgorithm,
 ) -> Result<(), Error> {
-    check_frame_shapes(input.shape(), output.shape())?;
+    with_buffers(input, output, |input, output| {
+        demosaic_buffers(input, output, Coverage::Region(origin), pattern, algorithm)
+    })
+}
+
+pub(crate) fn demosaic_buffers<T: DemosaicSample>(
+    input: &Buffer<'_, T, 2>,
+    output: &mut BufferMut<'_, T, 3>,
+    coverage: Coverage,
+    pattern: CfaPattern,
+    algorithm: DemosaicAlgorithm,
+) -> Result<(), Error> {
+    if !coverage.check(input.shape(), output.shape())? {
+        return Ok(());
+    }
     let (red_row, red_column) = pattern.red_position();
     let pipeline = pick_archive::<T>("demosaic", shipped, algorithm, OutputLayout::of(output.strides()))?;
     ffi::call(
@@ -100,7 +139,7 @@ fn demosaic_buffers<T: DemosaicSample>(
             input.arg(),
             Arg::I32(red_column as i32),
             Arg::I32(red_row as i32),
-            output.arg(),
+            coverage.output_arg(output),
         ],
     )
 }

@@ -8,7 +8,7 @@ use crate::element::Element;
 use crate::error::{Error, Parameter};
 use crate::ffi::{self, Arg, ArgSpec};
 use crate::pipelines::bayer::{
-    CfaPattern, DemosaicAlgorithm, OutputLayout, check_frame_shapes, pick_archive, shipped_archives, to_array,
+    CfaPattern, Coverage, DemosaicAlgorithm, OutputLayout, pick_archive, shipped_archives, to_array,
 };
 use crate::pipelines::with_buffers;
 
@@ -152,7 +152,7 @@ impl RawParams {
     }
 
     /// Every value in its domain, or the first that is not.
-    fn validate(&self) -> Result<(), Error> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         for (site, &black) in self.black_levels.iter().enumerate() {
             if self.white_level <= black {
                 return Err(Error::BadParameter {
@@ -281,18 +281,54 @@ pub fn develop<T: DevelopOutput>(
 ) -> Result<(), Error> {
     params.validate()?;
     with_buffers(input, output, |input, output| {
-        develop_buffers(input, output, pattern, algorithm, params)
+        develop_buffers(input, output, Coverage::Frame, pattern, algorithm, params)
     })
 }
 
-fn develop_buffers<T: DevelopOutput>(
-    input: &Buffer<'_, u16, 2>,
-    output: &mut BufferMut<'_, T, 3>,
+/// Develops one region of the raw frame `input` (shape `(H, W)`): `output`
+/// (shape `(h, w, 3)`) receives exactly the pixels `[origin[0] .. origin[0] +
+/// h) × [origin[1] .. origin[1] + w)` of what [`develop`] computes for the
+/// whole frame, bit for bit, reading only the input the region needs. As
+/// [`demosaic_region`](crate::demosaic_region): `pattern` is the whole frame's,
+/// a region outside the frame is [`Error::BadShape`] naming `output`.
+///
+/// ```
+/// use halide_pipelines::{develop, develop_region, CfaPattern, DemosaicAlgorithm, RawParams};
+/// use ndarray::{s, Array2, Array3};
+/// let raw = Array2::<u16>::from_shape_fn((40, 60), |(r, c)| ((r * 53 + c * 29) % 1024) as u16);
+/// let params = RawParams::new().with_white_level(1023);
+/// let mut whole = Array3::<u8>::zeros((40, 60, 3));
+/// develop(&raw, &mut whole, CfaPattern::Rggb, DemosaicAlgorithm::Malvar2004, &params)?;
+/// let mut tile = Array3::<u8>::zeros((10, 15, 3));
+/// develop_region(&raw, &mut tile, [30, 45], CfaPattern::Rggb, DemosaicAlgorithm::Malvar2004, &params)?;
+/// assert_eq!(tile, whole.slice(s![30.., 45.., ..]));
+/// # Ok::<(), halide_pipelines::Error>(())
+/// ```
+pub fn develop_region<T: DevelopOutput>(
+    input: &impl InputBuffer<u16, 2>,
+    output: &mut impl OutputBuffer<T, 3>,
+    origin: [usize; 2],
     pattern: CfaPattern,
     algorithm: DemosaicAlgorithm,
     params: &RawParams,
 ) -> Result<(), Error> {
-    check_frame_shapes(input.shape(), output.shape())?;
+    params.validate()?;
+    with_buffers(input, output, |input, output| {
+        develop_buffers(input, output, Coverage::Region(origin), pattern, algorithm, params)
+    })
+}
+
+pub(crate) fn develop_buffers<T: DevelopOutput>(
+    input: &Buffer<'_, u16, 2>,
+    output: &mut BufferMut<'_, T, 3>,
+    coverage: Coverage,
+    pattern: CfaPattern,
+    algorithm: DemosaicAlgorithm,
+    params: &RawParams,
+) -> Result<(), Error> {
+    if !coverage.check(input.shape(), output.shape())? {
+        return Ok(());
+    }
     let (black, scale) = params.site_levels(pattern);
     let matrix = params.matrix();
     let black = Buffer::try_from(black.view())?;
@@ -314,7 +350,7 @@ fn develop_buffers<T: DevelopOutput>(
             scale.arg(),
             matrix.arg(),
             Arg::I32(transfer),
-            output.arg(),
+            coverage.output_arg(output),
         ],
     )
 }

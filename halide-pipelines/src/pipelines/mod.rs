@@ -6,6 +6,9 @@ pub mod add;
 pub(crate) mod bayer;
 pub mod demosaic;
 pub mod develop;
+pub mod half;
+pub mod packed;
+pub mod packed_bayer;
 
 use crate::buffer::{Buffer, BufferMut, InputBuffer, OutputBuffer};
 use crate::element::Element;
