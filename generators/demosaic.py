@@ -181,30 +181,37 @@ class Demosaic(hl.Generator):
         def bytes_at(byte_x, byte_y):
             return self.input[hl.clamp(byte_x, 0, last_byte), byte_y]
 
+        # Rows mirror where the bytes are read, so `unpacked` is computed
+        # for exactly the rows a strip needs: mirrored on the stage instead,
+        # Halide's bounds of the mirror made a strip at an edge unpack the
+        # whole frame. Columns mirror on the stage (it holds whole rows).
+        row = _mirror_interior(y, height)
         value = None
         for code in reversed(range(len(NAMES))):
-            expr = unpacked_expr(FORMATS[NAMES[code]], bytes_at, x, y)
+            expr = unpacked_expr(FORMATS[NAMES[code]], bytes_at, x, row)
             value = expr if value is None else hl.select(self.format == code, expr, value)
         self.unpacked = hl.Func("unpacked")
         self.unpacked[x, y] = value
-        return hl.BoundaryConditions.mirror_interior(self.unpacked, [(0, width), (0, height)])
+        mirrored = hl.Func("mirrored")
+        mirrored[x, y] = self.unpacked[_mirror_interior(x, width), y]
+        return mirrored
 
-    def schedule_unpacked(self, out, at, store_at, line_buffered):
-        """Unpacked where the algorithm's first stage is, a vector of groups
-        at a time: the group's samples unrolled, so each of its bytes is one
-        dense load (strided by the group's bytes) and the stores interleave."""
+    def schedule_unpacked(self, out, strip):
+        """Unpacked per strip of output rows, whole rows at a time, before the
+        algorithm's stages: a vector of groups at a time, the group's samples
+        unrolled, so each of its bytes is one dense load (strided by the
+        group's bytes) and the stores interleave. Its x loop starts at 0 (a
+        bound), so a sample's group and place in it are known where it is
+        computed (from a tile's own start, not provably a group's first
+        sample, every byte was a gather: 3x slower in all)."""
         unpacked = self.unpacked
         x, y = unpacked.args()
-        unpacked.compute_at(out, at)
-        if line_buffered:
-            # Not folded: at a frame's top edge the mirrored rows make the
-            # first output row need more rows than LINE_FOLD.
-            unpacked.store_at(out, store_at[0]).hoist_storage(out, store_at[1])
-        elif store_at is not None:
-            unpacked.hoist_storage(out, store_at)
-        # Whole groups (2 or 4 samples): each starts at a group's first byte.
-        unpacked.align_bounds(x, 4)
+        width = self.output.output_buffer().dim(1).extent()
         vector = self.natural_vector_size(hl.UInt(16))
+        # Whole vectors of the largest group (4 samples): the samples past
+        # the width read clamped bytes and are never used.
+        whole = 4 * vector
+        unpacked.compute_at(out, strip).bound(x, 0, (width + whole - 1) // whole * whole)
         for code, name in enumerate(NAMES):
             fmt = FORMATS[name]
             g, i = hl.Var("g"), hl.Var("i")
@@ -517,16 +524,23 @@ class Demosaic(hl.Generator):
                 # (u16, 2 threads: 36 ms tiled per tile, 24 ms hoisted).
                 producer.hoist_storage(out, yo)
         if self.packed:
-            if line_buffered:
-                store_at = (xo, yo)
-            else:
-                store_at = yo if staged else None
-            self.schedule_unpacked(out, at, store_at, line_buffered)
+            self.schedule_unpacked(out, yo)
         else:
             # Dense input rows load as vectors; any other input stride gathers.
             first_producer = producers[0][0]
             first_producer.specialize(self.input.dim(0).stride() == 1)
         schedule_last_stage(out, at, yo, vector)
+
+
+def _mirror_interior(coordinate, extent):
+    """Halide's BoundaryConditions.mirror_interior of one coordinate over
+    [0, extent), extent >= 2: reflected about the edge samples, without
+    repeating them; inside, the coordinate itself (`likely`: Halide's loop
+    partitioning keeps the interior free of the reflection)."""
+    limit = extent - 1
+    reflected = limit - hl.cast(hl.Int(32), hl.abs(coordinate % (2 * limit) - limit))
+    inside = (coordinate >= 0) & (coordinate < extent)
+    return hl.select(inside, hl.clamp(hl.likely(coordinate), 0, limit), reflected)
 
 
 class _Plane:

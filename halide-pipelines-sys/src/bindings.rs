@@ -390,6 +390,60 @@ unsafe extern "C" {
     pub fn demosaic_mlri_u8_any_metadata() -> *const halide_filter_metadata_t;
 }
 unsafe extern "C" {
+    pub fn demosaic_packed_bilinear_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _format: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_packed_bilinear_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_packed_bilinear_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_packed_malvar2004_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _format: i32,
+        _output__5_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_packed_malvar2004_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_packed_malvar2004_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn demosaic_packed_menon2007_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _format: i32,
+        _output__5_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_packed_menon2007_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn demosaic_packed_menon2007_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
     pub fn develop_bilinear_u16_any(
         __user_context: *const ::core::ffi::c_void,
         _input_buffer: *mut halide_buffer_t,
@@ -682,6 +736,72 @@ unsafe extern "C" {
 }
 unsafe extern "C" {
     pub fn develop_mlri_u8_any_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn develop_packed_bilinear_u8_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _black_buffer: *mut halide_buffer_t,
+        _scale_buffer: *mut halide_buffer_t,
+        _matrix_buffer: *mut halide_buffer_t,
+        _transfer: i32,
+        _format: i32,
+        _output__6_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn develop_packed_bilinear_u8_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn develop_packed_bilinear_u8_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn develop_packed_malvar2004_u8_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _black_buffer: *mut halide_buffer_t,
+        _scale_buffer: *mut halide_buffer_t,
+        _matrix_buffer: *mut halide_buffer_t,
+        _transfer: i32,
+        _format: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn develop_packed_malvar2004_u8_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn develop_packed_malvar2004_u8_interleaved_metadata() -> *const halide_filter_metadata_t;
+}
+unsafe extern "C" {
+    pub fn develop_packed_menon2007_u8_interleaved(
+        __user_context: *const ::core::ffi::c_void,
+        _input_buffer: *mut halide_buffer_t,
+        _red_x: i32,
+        _red_y: i32,
+        _black_buffer: *mut halide_buffer_t,
+        _scale_buffer: *mut halide_buffer_t,
+        _matrix_buffer: *mut halide_buffer_t,
+        _transfer: i32,
+        _format: i32,
+        _output__3_buffer: *mut halide_buffer_t,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn develop_packed_menon2007_u8_interleaved_argv(
+        args: *mut *mut ::core::ffi::c_void,
+    ) -> ::core::ffi::c_int;
+}
+unsafe extern "C" {
+    pub fn develop_packed_menon2007_u8_interleaved_metadata() -> *const halide_filter_metadata_t;
 }
 unsafe extern "C" {
     pub fn unpack(

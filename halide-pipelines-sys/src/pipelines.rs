@@ -108,6 +108,40 @@ macro_rules! shipped_unpack_pipelines {
     };
 }
 
+/// The shipped pipelines of the `demosaic_packed` generator, one entry each:
+/// `shipped_demosaic_packed_pipelines!(callback!(prefix...))` expands to
+/// `callback! { prefix... function { <params>, argv: .., metadata: .., arguments: .. }, ... }`
+/// (params: the manifest's, `input.type` as `input_type: u8`, other values as
+/// capitalised identifiers: `algorithm: Malvar2004`). The entry points are this crate's.
+#[macro_export]
+macro_rules! shipped_demosaic_packed_pipelines {
+    ($callback:ident ! ($($prefix:tt)*)) => {
+        $callback! {
+            $($prefix)*
+            demosaic_packed_bilinear_interleaved { algorithm: Bilinear, input_type: u8, layout: Interleaved, output_type: u16, argv: demosaic_packed_bilinear_interleaved_argv, metadata: demosaic_packed_bilinear_interleaved_metadata, arguments: DEMOSAIC_PACKED_BILINEAR_INTERLEAVED_ARGUMENTS },
+            demosaic_packed_malvar2004_interleaved { algorithm: Malvar2004, input_type: u8, layout: Interleaved, output_type: u16, argv: demosaic_packed_malvar2004_interleaved_argv, metadata: demosaic_packed_malvar2004_interleaved_metadata, arguments: DEMOSAIC_PACKED_MALVAR2004_INTERLEAVED_ARGUMENTS },
+            demosaic_packed_menon2007_interleaved { algorithm: Menon2007, input_type: u8, layout: Interleaved, output_type: u16, argv: demosaic_packed_menon2007_interleaved_argv, metadata: demosaic_packed_menon2007_interleaved_metadata, arguments: DEMOSAIC_PACKED_MENON2007_INTERLEAVED_ARGUMENTS },
+        }
+    };
+}
+
+/// The shipped pipelines of the `develop_packed` generator, one entry each:
+/// `shipped_develop_packed_pipelines!(callback!(prefix...))` expands to
+/// `callback! { prefix... function { <params>, argv: .., metadata: .., arguments: .. }, ... }`
+/// (params: the manifest's, `input.type` as `input_type: u8`, other values as
+/// capitalised identifiers: `algorithm: Malvar2004`). The entry points are this crate's.
+#[macro_export]
+macro_rules! shipped_develop_packed_pipelines {
+    ($callback:ident ! ($($prefix:tt)*)) => {
+        $callback! {
+            $($prefix)*
+            develop_packed_bilinear_u8_interleaved { algorithm: Bilinear, input_type: u8, layout: Interleaved, output_type: u8, argv: develop_packed_bilinear_u8_interleaved_argv, metadata: develop_packed_bilinear_u8_interleaved_metadata, arguments: DEVELOP_PACKED_BILINEAR_U8_INTERLEAVED_ARGUMENTS },
+            develop_packed_malvar2004_u8_interleaved { algorithm: Malvar2004, input_type: u8, layout: Interleaved, output_type: u8, argv: develop_packed_malvar2004_u8_interleaved_argv, metadata: develop_packed_malvar2004_u8_interleaved_metadata, arguments: DEVELOP_PACKED_MALVAR2004_U8_INTERLEAVED_ARGUMENTS },
+            develop_packed_menon2007_u8_interleaved { algorithm: Menon2007, input_type: u8, layout: Interleaved, output_type: u8, argv: develop_packed_menon2007_u8_interleaved_argv, metadata: develop_packed_menon2007_u8_interleaved_metadata, arguments: DEVELOP_PACKED_MENON2007_U8_INTERLEAVED_ARGUMENTS },
+        }
+    };
+}
+
 /// The packed sensor formats the `unpack` pipeline reads, from generators/packed.py:
 /// a format's `format` argument is its index here.
 pub const PACKED_FORMATS: &[PackedFormatInfo] = &[

@@ -319,3 +319,63 @@ pub const UNPACK_ARGUMENTS: &[ArgumentInfo] = &[
     ArgumentInfo { name: "format", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
     ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 2 },
 ];
+/// `demosaic_packed_bilinear_interleaved`: the arguments after `__user_context`, in the order of `demosaic_packed_bilinear_interleaved_argv`.
+pub const DEMOSAIC_PACKED_BILINEAR_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "format", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_packed_malvar2004_interleaved`: the arguments after `__user_context`, in the order of `demosaic_packed_malvar2004_interleaved_argv`.
+pub const DEMOSAIC_PACKED_MALVAR2004_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "format", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `demosaic_packed_menon2007_interleaved`: the arguments after `__user_context`, in the order of `demosaic_packed_menon2007_interleaved_argv`.
+pub const DEMOSAIC_PACKED_MENON2007_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "format", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 16, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_packed_bilinear_u8_interleaved`: the arguments after `__user_context`, in the order of `develop_packed_bilinear_u8_interleaved_argv`.
+pub const DEVELOP_PACKED_BILINEAR_U8_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "format", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_packed_malvar2004_u8_interleaved`: the arguments after `__user_context`, in the order of `develop_packed_malvar2004_u8_interleaved_argv`.
+pub const DEVELOP_PACKED_MALVAR2004_U8_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "format", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
+/// `develop_packed_menon2007_u8_interleaved`: the arguments after `__user_context`, in the order of `develop_packed_menon2007_u8_interleaved_argv`.
+pub const DEVELOP_PACKED_MENON2007_U8_INTERLEAVED_ARGUMENTS: &[ArgumentInfo] = &[
+    ArgumentInfo { name: "input", kind: 1, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "red_x", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "red_y", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "black", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "scale", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "matrix", kind: 1, type_code: 2, type_bits: 32, type_lanes: 1, dimensions: 2 },
+    ArgumentInfo { name: "transfer", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "format", kind: 0, type_code: 0, type_bits: 32, type_lanes: 1, dimensions: 0 },
+    ArgumentInfo { name: "output", kind: 2, type_code: 1, type_bits: 8, type_lanes: 1, dimensions: 3 },
+];
