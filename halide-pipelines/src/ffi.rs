@@ -27,8 +27,8 @@ use crate::hooks::{self, error_sinks::CallSink};
 
 /// ndarray's highest fixed rank; no pipeline argument has more dimensions.
 const MAX_RANK: usize = 6;
-/// The most arguments (after `user_context`) a built-in pipeline may take.
-const MAX_ARGS: usize = 8;
+/// The most arguments (after `user_context`) a built-in pipeline takes (`develop_packed`: 9).
+const MAX_ARGS: usize = 9;
 /// The most arguments (after `user_context`) a user's pipeline may take
 /// (`halide-build` refuses more at build time).
 pub(crate) const MAX_CUSTOM_ARGS: usize = 32;

@@ -226,8 +226,9 @@ fn demosaic_and_develop_of_a_packed_frame_equal_unpack_then_the_unpacked_pipelin
         let params = RawParams::new()
             .with_black_levels([white / 16; 4])
             .with_white_level(white - white / 8);
-        // 4k and 4k+2 samples per row, odd heights; tight and padded rows.
-        for (index, (width, height)) in [(36, 11), (38, 9)].into_iter().enumerate() {
+        // 4k and 4k+2 samples per row, odd heights, several strips and
+        // vectors of a row; tight and padded rows.
+        for (index, (width, height)) in [(36, 11), (38, 9), (1030, 71)].into_iter().enumerate() {
             let row_stride = format.min_row_bytes(width) + 7 * index;
             let (samples, bytes) = packed_frame(&mut rng, format, width, height, row_stride);
             let frame = PackedFrame::with_row_stride(&bytes, width, height, row_stride, format).unwrap();

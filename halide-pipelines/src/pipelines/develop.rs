@@ -329,30 +329,49 @@ pub(crate) fn develop_buffers<T: DevelopOutput>(
     if !coverage.check(input.shape(), output.shape())? {
         return Ok(());
     }
+    let pipeline = pick_archive::<T>("develop", shipped, algorithm, OutputLayout::of(output.strides()))?;
+    with_develop_args(params, pattern, |[red_x, red_y, black, scale, matrix, transfer]| {
+        ffi::call(
+            pipeline,
+            [
+                input.arg(),
+                red_x,
+                red_y,
+                black,
+                scale,
+                matrix,
+                transfer,
+                coverage.output_arg(output),
+            ],
+        )
+    })
+}
+
+/// Calls `call` with what every develop archive takes between its input and
+/// its output: `red_x`, `red_y`, `black`, `scale`, `matrix`, `transfer`.
+pub(crate) fn with_develop_args(
+    params: &RawParams,
+    pattern: CfaPattern,
+    call: impl FnOnce([Arg<'_>; 6]) -> Result<(), Error>,
+) -> Result<(), Error> {
     let (black, scale) = params.site_levels(pattern);
     let matrix = params.matrix();
     let black = Buffer::try_from(black.view())?;
     let scale = Buffer::try_from(scale.view())?;
     let matrix = Buffer::try_from(matrix.view())?;
-    let pipeline = pick_archive::<T>("develop", shipped, algorithm, OutputLayout::of(output.strides()))?;
     let (red_row, red_column) = pattern.red_position();
     let transfer = match params.transfer {
         Transfer::Linear => 0,
         Transfer::Srgb => 1,
     };
-    ffi::call(
-        pipeline,
-        [
-            input.arg(),
-            Arg::I32(red_column as i32),
-            Arg::I32(red_row as i32),
-            black.arg(),
-            scale.arg(),
-            matrix.arg(),
-            Arg::I32(transfer),
-            coverage.output_arg(output),
-        ],
-    )
+    call([
+        Arg::I32(red_column as i32),
+        Arg::I32(red_row as i32),
+        black.arg(),
+        scale.arg(),
+        matrix.arg(),
+        Arg::I32(transfer),
+    ])
 }
 
 /// [`develop`] into a new interleaved `(H, W, 3)` array of `T` (`u8` or

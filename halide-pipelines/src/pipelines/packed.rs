@@ -98,7 +98,7 @@ impl PackedFormat {
 
     /// The pipelines' `format` argument: the format's index in the
     /// generators' table.
-    fn code(self) -> i32 {
+    pub(crate) fn code(self) -> i32 {
         let name = self.generator_name();
         let index = PACKED_FORMATS
             .iter()

@@ -1,22 +1,61 @@
 //! Demosaic and develop straight from a packed sensor frame.
 //!
-//! Today these unpack into a scratch frame (one per thread, kept for the next
-//! call) and run the unpacked pipelines on it: the results are those of
-//! [`unpack`] then [`demosaic`](crate::demosaic) / [`develop`](crate::develop)
-//! by construction, and a stream pays no allocation per frame. Reading the
-//! bytes inside the demosaic's own tiles (no second pass over memory) will
-//! change only the speed, not one result.
+//! Where the manifest ships a fused archive (`demosaic_packed_*`,
+//! `develop_packed_*`: generators/packed_bayer.py) the bytes are unpacked
+//! inside the pipeline, per strip, and nothing but the bytes and the output
+//! touches memory. Every other variant unpacks into a scratch frame (one per
+//! thread, kept for the next call) and runs the unpacked pipeline on it. Both
+//! give exactly the results of [`unpack`] then [`demosaic`](crate::demosaic) /
+//! [`develop`](crate::develop).
 
 use std::cell::RefCell;
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::buffer::{Buffer, OutputBuffer};
+use crate::buffer::{Buffer, BufferMut, OutputBuffer};
+use crate::element::Element;
 use crate::error::{Error, ExpectedExtent};
-use crate::pipelines::bayer::{CfaPattern, Coverage, DemosaicAlgorithm, check_channels};
+use crate::ffi::{self, Arg, ArgSpec};
+use crate::pipelines::bayer::{
+    CfaPattern, Coverage, DemosaicAlgorithm, OutputLayout, check_channels, shipped_archives,
+};
 use crate::pipelines::demosaic::demosaic_buffers;
-use crate::pipelines::develop::{DevelopOutput, RawParams, develop_buffers};
+use crate::pipelines::develop::{DevelopOutput, RawParams, develop_buffers, with_develop_args};
 use crate::pipelines::packed::{PackedFrame, unpack};
+
+/// The arguments of every fused demosaic archive, after the user context.
+const fn demosaic_signature<T: Element>() -> [ArgSpec; 5] {
+    [
+        ArgSpec::input::<u8>("input", 2),
+        ArgSpec::scalar::<i32>("red_x"),
+        ArgSpec::scalar::<i32>("red_y"),
+        ArgSpec::scalar::<i32>("format"),
+        ArgSpec::output::<T>("output", 3),
+    ]
+}
+
+/// The arguments of every fused develop archive, after the user context.
+const fn develop_signature<T: Element>() -> [ArgSpec; 9] {
+    [
+        ArgSpec::input::<u8>("input", 2),
+        ArgSpec::scalar::<i32>("red_x"),
+        ArgSpec::scalar::<i32>("red_y"),
+        ArgSpec::input::<f32>("black", 2),
+        ArgSpec::input::<f32>("scale", 2),
+        ArgSpec::input::<f32>("matrix", 2),
+        ArgSpec::scalar::<i32>("transfer"),
+        ArgSpec::scalar::<i32>("format"),
+        ArgSpec::output::<T>("output", 3),
+    ]
+}
+
+// The fused archives the manifest ships (a variant without one unpacks first).
+halide_pipelines_sys::shipped_demosaic_packed_pipelines!(
+    shipped_archives!(fn fused_demosaic, signature demosaic_signature;)
+);
+halide_pipelines_sys::shipped_develop_packed_pipelines!(
+    shipped_archives!(fn fused_develop, signature develop_signature;)
+);
 
 /// Demosaics a packed Bayer frame into `output` (shape `(height, width, 3)`),
 /// exactly as [`unpack`] then [`demosaic`](crate::demosaic) would, for every
@@ -47,9 +86,24 @@ pub fn demosaic_packed(
     check_mosaic_frame(frame)?;
     output.with_buffer_mut("output", |output| {
         check_output(frame, output.shape())?;
-        with_unpacked(frame, |raw| {
-            demosaic_buffers(raw, output, Coverage::Frame, pattern, algorithm)
-        })
+        match fused_demosaic(u16::HALIDE_TYPE, algorithm, OutputLayout::of(output.strides())) {
+            Some(pipeline) => {
+                let (red_row, red_column) = pattern.red_position();
+                ffi::call(
+                    pipeline,
+                    [
+                        frame.byte_rows().arg(),
+                        Arg::I32(red_column as i32),
+                        Arg::I32(red_row as i32),
+                        Arg::I32(frame.format().code()),
+                        output.arg(),
+                    ],
+                )
+            }
+            None => with_unpacked(frame, |raw| {
+                demosaic_buffers(raw, output, Coverage::Frame, pattern, algorithm)
+            }),
+        }
     })
 }
 
@@ -80,9 +134,38 @@ pub fn develop_packed<T: DevelopOutput>(
     check_mosaic_frame(frame)?;
     output.with_buffer_mut("output", |output| {
         check_output(frame, output.shape())?;
-        with_unpacked(frame, |raw| {
-            develop_buffers(raw, output, Coverage::Frame, pattern, algorithm, params)
-        })
+        match fused_develop(T::HALIDE_TYPE, algorithm, OutputLayout::of(output.strides())) {
+            Some(pipeline) => fused_develop_call(pipeline, frame, output, pattern, params),
+            None => with_unpacked(frame, |raw| {
+                develop_buffers(raw, output, Coverage::Frame, pattern, algorithm, params)
+            }),
+        }
+    })
+}
+
+fn fused_develop_call<T: DevelopOutput>(
+    pipeline: &ffi::Pipeline,
+    frame: &PackedFrame<'_>,
+    output: &mut BufferMut<'_, T, 3>,
+    pattern: CfaPattern,
+    params: &RawParams,
+) -> Result<(), Error> {
+    let input = frame.byte_rows();
+    with_develop_args(params, pattern, |[red_x, red_y, black, scale, matrix, transfer]| {
+        ffi::call(
+            pipeline,
+            [
+                input.arg(),
+                red_x,
+                red_y,
+                black,
+                scale,
+                matrix,
+                transfer,
+                Arg::I32(frame.format().code()),
+                output.arg(),
+            ],
+        )
     })
 }
 
