@@ -5,6 +5,8 @@
 
 #[path = "common/split_mix.rs"]
 mod split_mix;
+#[path = "common/x86_variant.rs"]
+mod x86_variant;
 
 use halide_pipelines::{
     CfaPattern, DemosaicAlgorithm, Error, ErrorKind, ExpectedExtent, PackedFormat, PackedFrame, RawParams, Transfer,
@@ -12,6 +14,7 @@ use halide_pipelines::{
 };
 use ndarray::{Array2, Array3, ShapeBuilder};
 use split_mix::Rng;
+use x86_variant::choose_variant;
 
 /// Packs one group of samples (`samples.len()` = the format's group size)
 /// byte by byte, each byte written as its standard's text defines it.
@@ -105,6 +108,7 @@ fn packed_frame(
 
 #[test]
 fn the_packer_here_agrees_with_hand_worked_examples() {
+    choose_variant();
     // Worked by hand from the texts: Mono10p 0x3FF, 0x001 -> FF 07 00.
     let mut row = [0u8; 3];
     pack_bit_stream(10, &[0x3ff, 0x001], &mut row);
@@ -120,6 +124,7 @@ fn the_packer_here_agrees_with_hand_worked_examples() {
 
 #[test]
 fn unpack_equals_the_definition_for_every_format_width_and_stride() {
+    choose_variant();
     let mut rng = Rng(0x5eed_0025);
     for &format in PackedFormat::ALL {
         // 4k and 4k+2 (a partial CSI-2 group), odd widths, a single sample.
@@ -139,6 +144,7 @@ fn unpack_equals_the_definition_for_every_format_width_and_stride() {
 
 #[test]
 fn unpack_writes_any_output_layout() {
+    choose_variant();
     let mut rng = Rng(7);
     let format = PackedFormat::Csi2Raw12;
     let (samples, bytes) = packed_frame(&mut rng, format, 30, 11, format.min_row_bytes(30));
@@ -155,6 +161,7 @@ fn unpack_writes_any_output_layout() {
 
 #[test]
 fn a_tight_frame_needs_no_padding_after_its_last_row() {
+    choose_variant();
     let format = PackedFormat::Mono12p;
     let (width, height, row_stride) = (5, 3, 16);
     // 8 bytes per row (60 bits), rows 16 apart: 16 * 2 + 8 bytes in all.
@@ -166,6 +173,7 @@ fn a_tight_frame_needs_no_padding_after_its_last_row() {
 
 #[test]
 fn bad_frames_name_the_field_and_what_was_expected() {
+    choose_variant();
     let bytes = vec![0u8; 100];
     let format = PackedFormat::Csi2Raw10;
     let cases: [(Result<PackedFrame<'_>, Error>, &str, &str); 5] = [
@@ -201,6 +209,7 @@ fn bad_frames_name_the_field_and_what_was_expected() {
 
 #[test]
 fn an_output_of_another_shape_names_output_and_the_axis() {
+    choose_variant();
     let format = PackedFormat::Mono10p;
     let bytes = vec![0u8; format.min_row_bytes(6) * 4];
     let frame = PackedFrame::new(&bytes, 6, 4, format).unwrap();
@@ -220,6 +229,7 @@ fn an_output_of_another_shape_names_output_and_the_axis() {
 
 #[test]
 fn demosaic_and_develop_of_a_packed_frame_equal_unpack_then_the_unpacked_pipeline() {
+    choose_variant();
     let mut rng = Rng(0xbea5_0025);
     for &format in PackedFormat::ALL {
         let white = (1u32 << format.bits_per_sample()) as u16 - 1;
@@ -275,6 +285,7 @@ fn demosaic_and_develop_of_a_packed_frame_equal_unpack_then_the_unpacked_pipelin
 
 #[test]
 fn packed_demosaic_errors_name_the_frame_field_or_the_output_axis() {
+    choose_variant();
     let format = PackedFormat::Csi2Raw12;
     let bytes = vec![0u8; format.min_row_bytes(6) * 4];
     // One sample per row is a frame, but not a Bayer mosaic.

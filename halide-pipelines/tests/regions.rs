@@ -3,6 +3,8 @@
 
 #[path = "common/split_mix.rs"]
 mod split_mix;
+#[path = "common/x86_variant.rs"]
+mod x86_variant;
 
 use halide_pipelines::{
     CfaPattern, DemosaicAlgorithm, DemosaicSample, Error, ExpectedExtent, RawParams, demosaic, demosaic_region,
@@ -10,6 +12,7 @@ use halide_pipelines::{
 };
 use ndarray::{Array2, Array3, s};
 use split_mix::Rng;
+use x86_variant::choose_variant;
 
 /// A frame with odd sides, so regions start at every CFA phase and end at
 /// both parities of the frame's edges.
@@ -71,16 +74,19 @@ fn regions_equal_the_whole_frame<T: DemosaicSample + std::fmt::Debug>(max: u64, 
 
 #[test]
 fn u8_regions_equal_the_whole_frames_pixels_for_every_algorithm() {
+    choose_variant();
     regions_equal_the_whole_frame(255, |v| v as u8);
 }
 
 #[test]
 fn u16_regions_equal_the_whole_frames_pixels_for_every_algorithm() {
+    choose_variant();
     regions_equal_the_whole_frame(65535, |v| v as u16);
 }
 
 #[test]
 fn developed_regions_equal_the_whole_developed_frame() {
+    choose_variant();
     let mut rng = Rng(0x5EED_0002);
     let params = RawParams::new()
         .with_black_levels([64; 4])
@@ -113,6 +119,7 @@ fn developed_regions_equal_the_whole_developed_frame() {
 
 #[test]
 fn tiles_covering_the_frame_make_the_whole_frame() {
+    choose_variant();
     let mut rng = Rng(0x5EED_0003);
     let raw = frame(&mut rng, 65535, |v| v as u16);
     let mut whole = Array3::<u16>::zeros((HEIGHT, WIDTH, 3));
@@ -138,6 +145,7 @@ fn tiles_covering_the_frame_make_the_whole_frame() {
 
 #[test]
 fn regions_outside_the_frame_name_the_output_and_the_axis() {
+    choose_variant();
     let raw = Array2::<u8>::zeros((10, 12));
     let cases = [
         ([0, 0], (11, 12), 0, 11, 0, 10),
@@ -196,6 +204,7 @@ fn regions_outside_the_frame_name_the_output_and_the_axis() {
 
 #[test]
 fn empty_regions_inside_the_frame_do_nothing() {
+    choose_variant();
     let raw = Array2::<u16>::zeros((10, 12));
     for (origin, shape) in [([0, 0], (0, 5)), ([10, 0], (0, 12)), ([4, 12], (3, 0))] {
         let mut out = Array3::<u16>::zeros((shape.0, shape.1, 3));
