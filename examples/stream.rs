@@ -23,6 +23,11 @@ use halide_pipelines::{
 };
 use ndarray::Array3;
 
+// An example's crate root resolves `mod` paths next to it: point into examples/common/.
+#[path = "common/args.rs"]
+mod args;
+use args::{parse_algorithm, parse_size};
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     /// MIPI CSI-2 RAW10 (V4L2 SRGGB10P, ...).
@@ -86,20 +91,6 @@ struct Args {
     /// Raw frames back to back, each `row_stride * height` bytes (a capture's dump).
     #[arg(long)]
     input: Option<PathBuf>,
-}
-
-fn parse_size(text: &str) -> Result<(usize, usize), String> {
-    let (width, height) = text.split_once('x').ok_or("expected WIDTHxHEIGHT, e.g. 4056x3040")?;
-    let number = |s: &str| s.parse::<usize>().map_err(|e| format!("{s:?}: {e}"));
-    Ok((number(width)?, number(height)?))
-}
-
-fn parse_algorithm(text: &str) -> Result<DemosaicAlgorithm, String> {
-    DemosaicAlgorithm::ALL
-        .iter()
-        .copied()
-        .find(|a| format!("{a:?}").eq_ignore_ascii_case(text))
-        .ok_or_else(|| format!("{text:?} is not bilinear, malvar2004, menon2007 or mlri"))
 }
 
 /// Four frames of random bytes (xorshift): distinct frames, as a stream's are.

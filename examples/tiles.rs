@@ -22,6 +22,11 @@ use halide_pipelines::{
 use ndarray::{Array2, Array3, ArrayViewMut3, Axis};
 use rayon::prelude::*;
 
+// An example's crate root resolves `mod` paths next to it: point into examples/common/.
+#[path = "common/args.rs"]
+mod args;
+use args::{parse_algorithm, parse_size};
+
 #[derive(Parser)]
 #[command(about = "Demosaic a large frame as tiles on rayon's threads and check it equals the whole-frame call")]
 struct Args {
@@ -37,23 +42,6 @@ struct Args {
     /// Timed calls of each kind (the best is reported), after one warm-up call.
     #[arg(long, default_value_t = 5)]
     runs: usize,
-}
-
-fn parse_size(text: &str) -> Result<(usize, usize), String> {
-    let (width, height) = text.split_once('x').ok_or("expected WIDTHxHEIGHT, e.g. 1024x768")?;
-    let number = |s: &str| s.parse::<usize>().map_err(|e| format!("{s:?}: {e}"));
-    match (number(width)?, number(height)?) {
-        (0, _) | (_, 0) => Err("sizes are at least 1x1".into()),
-        size => Ok(size),
-    }
-}
-
-fn parse_algorithm(text: &str) -> Result<DemosaicAlgorithm, String> {
-    DemosaicAlgorithm::ALL
-        .iter()
-        .copied()
-        .find(|a| format!("{a:?}").eq_ignore_ascii_case(text))
-        .ok_or_else(|| format!("{text:?} is not bilinear, malvar2004, menon2007 or mlri"))
 }
 
 /// A 12-bit mosaic with detail at every scale (rings and noise), so every algorithm's

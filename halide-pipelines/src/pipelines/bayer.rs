@@ -9,7 +9,7 @@ use ndarray::Array3;
 
 use crate::buffer::{Buffer, BufferMut, InputBuffer};
 use crate::element::{Element, HalideType};
-use crate::error::{Error, ExpectedExtent};
+use crate::error::{ArgumentName, Error, ExpectedExtent};
 use crate::ffi::{Arg, Pipeline};
 
 /// The 2×2 colour filter tile at the top-left corner of the raw frame, read
@@ -206,32 +206,28 @@ impl OutputLayout {
 /// The shapes every Bayer pipeline accepts: an input frame of at least 2×2
 /// and an `(H, W, 3)` output of the input's height and width.
 pub(crate) fn check_frame_shapes(input: [usize; 2], output: [usize; 3]) -> Result<(), Error> {
-    let [height, width] = input;
-    let [out_height, out_width, channels] = output;
     check_mosaic(input)?;
-    for (axis, actual, expected) in [(0, out_height, height), (1, out_width, width)] {
-        if actual != expected {
+    check_rgb_of(output, "input", input)
+}
+
+/// An `(H, W, 3)` output of the height and width of `frame`, the argument
+/// named `of` (`input`, or a packed `frame`).
+pub(crate) fn check_rgb_of(output: [usize; 3], of: ArgumentName, frame: [usize; 2]) -> Result<(), Error> {
+    for (axis, extent) in frame.into_iter().enumerate() {
+        if output[axis] != extent {
             return Err(Error::BadShape {
                 argument: "output",
                 axis,
-                actual,
+                actual: output[axis],
                 expected: ExpectedExtent::SameAs {
-                    argument: "input",
+                    argument: of,
                     axis,
-                    extent: expected,
+                    extent,
                 },
             });
         }
     }
-    if channels != 3 {
-        return Err(Error::BadShape {
-            argument: "output",
-            axis: 2,
-            actual: channels,
-            expected: ExpectedExtent::Exactly(3),
-        });
-    }
-    Ok(())
+    check_channels(output[2])
 }
 
 /// Which part of the frame a Bayer pipeline's output covers.

@@ -14,11 +14,9 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 
 use crate::buffer::{Buffer, BufferMut, OutputBuffer};
 use crate::element::Element;
-use crate::error::{Error, ExpectedExtent};
+use crate::error::Error;
 use crate::ffi::{self, Arg, ArgSpec};
-use crate::pipelines::bayer::{
-    CfaPattern, Coverage, DemosaicAlgorithm, OutputLayout, check_channels, shipped_archives,
-};
+use crate::pipelines::bayer::{CfaPattern, Coverage, DemosaicAlgorithm, OutputLayout, check_rgb_of, shipped_archives};
 use crate::pipelines::demosaic::demosaic_buffers;
 use crate::pipelines::develop::{DevelopOutput, RawParams, develop_buffers, with_develop_args};
 use crate::pipelines::packed::{PackedFrame, unpack};
@@ -85,7 +83,7 @@ pub fn demosaic_packed(
 ) -> Result<(), Error> {
     check_mosaic_frame(frame)?;
     output.with_buffer_mut("output", |output| {
-        check_output(frame, output.shape())?;
+        check_rgb_of(output.shape(), "frame", [frame.height(), frame.width()])?;
         match fused_demosaic(u16::HALIDE_TYPE, algorithm, OutputLayout::of(output.strides())) {
             Some(pipeline) => {
                 let (red_row, red_column) = pattern.red_position();
@@ -133,7 +131,7 @@ pub fn develop_packed<T: DevelopOutput>(
     params.validate()?;
     check_mosaic_frame(frame)?;
     output.with_buffer_mut("output", |output| {
-        check_output(frame, output.shape())?;
+        check_rgb_of(output.shape(), "frame", [frame.height(), frame.width()])?;
         match fused_develop(T::HALIDE_TYPE, algorithm, OutputLayout::of(output.strides())) {
             Some(pipeline) => fused_develop_call(pipeline, frame, output, pattern, params),
             None => with_unpacked(frame, |raw| {
@@ -183,25 +181,6 @@ fn check_mosaic_frame(frame: &PackedFrame<'_>) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// The output is the frame's `(height, width)` with 3 channels.
-fn check_output(frame: &PackedFrame<'_>, output: [usize; 3]) -> Result<(), Error> {
-    for (axis, extent) in [frame.height(), frame.width()].into_iter().enumerate() {
-        if output[axis] != extent {
-            return Err(Error::BadShape {
-                argument: "output",
-                axis,
-                actual: output[axis],
-                expected: ExpectedExtent::SameAs {
-                    argument: "frame",
-                    axis,
-                    extent,
-                },
-            });
-        }
-    }
-    check_channels(output[2])
 }
 
 thread_local! {
