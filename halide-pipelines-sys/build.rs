@@ -49,6 +49,8 @@ fn main() {
             fresh_dir(&dir);
             let mut command = Command::new(&python);
             command
+                // A build script writes only into OUT_DIR: no `__pycache__` beside the generators.
+                .env("PYTHONDONTWRITEBYTECODE", "1")
                 .arg(Path::new(&generators).join("regenerate.py"))
                 // Without a prebuilt folder, halide-runtime-sys only allows an HALIDE_PIPELINES_SYS_TARGET
                 // override, which regenerate.py uses instead of the manifest's target.

@@ -206,6 +206,8 @@ fn run_generators(
 ) {
     let mut command = Command::new(python);
     command
+        // A build script writes only into OUT_DIR: no `__pycache__` beside the generators.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .arg(generators.join("regenerate.py"))
         .args(["build", "--rust-target", manifest_target]);
     if let Some(halide_target) = halide_target {

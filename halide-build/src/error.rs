@@ -61,6 +61,18 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// A prebuilt set cannot be used (missing or stale) and no Python with
+    /// Halide is there to build the pipelines instead.
+    PrebuiltUnusable {
+        /// The target's folder of the set.
+        dir: PathBuf,
+        /// Why the set cannot be used.
+        reason: String,
+        /// Cargo's target.
+        rust_target: String,
+        /// Why no Python could build them.
+        no_python: String,
+    },
     /// Reading or writing a file failed.
     Io {
         /// The file.
@@ -117,10 +129,25 @@ impl fmt::Display for Error {
             Error::Usage(detail) => write!(f, "halide-build: {detail}"),
             Error::Snapshot { path, detail } => write!(
                 f,
-                "halide-build: the signature snapshot {} {detail}. It is written by every build that runs \
-                 Python: build once with Halide installed and commit the file (DOCS_RS builds read it instead \
-                 of running Python).",
+                "halide-build: the signature snapshot {} {detail}. Write it with `HALIDE_BUILD_PUBLISH=1 \
+                 cargo build` (with Halide installed) and commit it: DOCS_RS builds read it instead of \
+                 running Python.",
                 path.display()
+            ),
+            Error::PrebuiltUnusable {
+                dir,
+                reason,
+                rust_target,
+                no_python,
+            } => write!(
+                f,
+                "halide-build: the prebuilt pipelines in {} cannot be used for {rust_target}: {reason}. \
+                 Without them the generators must run, and: {no_python}\n\
+                 If you publish this crate: refresh the set with `HALIDE_BUILD_PUBLISH=1 cargo build` (with \
+                 Halide installed) and commit {}. If you use it: install Halide as above, or ask its \
+                 authors for a set for {rust_target}.",
+                dir.display(),
+                dir.display()
             ),
             Error::Io { path, error } => write!(f, "halide-build: {}: {error}", path.display()),
         }

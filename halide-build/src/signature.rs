@@ -228,11 +228,9 @@ pub(crate) fn from_line(line: &str) -> Option<Argument> {
     })
 }
 
+/// A function info header as Halide 21 writes it (a multi-target build's).
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HEADER: &str = r#"
+pub(crate) const SAMPLE_FUNCTION_INFO: &str = r#"
 inline constexpr std::array<::HalideFunctionInfo::ArgumentInfo, 6> pfx_mix_argument_info() {
  return {{
   {"__user_context", ::HalideFunctionInfo::InputScalar, 0, halide_type_t{halide_type_handle, 64, 1}},
@@ -243,6 +241,12 @@ inline constexpr std::array<::HalideFunctionInfo::ArgumentInfo, 6> pfx_mix_argum
   {"out$3", ::HalideFunctionInfo::OutputBuffer, 2, halide_type_t{halide_type_uint, 8, 1}},
  }};
 }"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = SAMPLE_FUNCTION_INFO;
 
     #[test]
     fn reads_a_real_function_info_header() {

@@ -65,7 +65,7 @@ pub(crate) fn is_unchecked(target: &str) -> bool {
 /// (halide-runtime-sys's `target_map.rs`): Halide's Linux objects call only
 /// functions that musl's libc has too, and halide-runtime-sys supplies the one
 /// glibc-only name; and `-pc-windows-msvc` the `-pc-windows-gnu` one.
-fn table_key(rust_target: &str) -> String {
+pub(crate) fn table_key(rust_target: &str) -> String {
     if rust_target == "x86_64-pc-windows-msvc" {
         // Halide's Windows objects are MSVC COFF whichever toolchain links them.
         return "x86_64-pc-windows-gnu".to_owned();
@@ -74,6 +74,11 @@ fn table_key(rust_target: &str) -> String {
         Some(arch @ ("x86_64" | "aarch64")) => format!("{arch}-unknown-linux-gnu"),
         _ => rust_target.to_owned(),
     }
+}
+
+/// The Rust targets of the table, in its order.
+pub(crate) fn rust_targets() -> Vec<String> {
+    parse(TABLE).into_iter().map(|(rust, _)| rust).collect()
 }
 
 /// Halide 21 target features that move work to a device: the safe API passes

@@ -20,6 +20,7 @@ fn scratch(name: &str) -> (PathBuf, Context) {
         halide_python: None,
         hl_target: None,
         docs_rs: false,
+        publish: false,
         cxx: None,
         jobs: 2,
     };
@@ -148,5 +149,153 @@ fn docs_rs_builds_from_the_snapshot_without_python() {
         .compile_in(&context)
         .unwrap_err();
     assert!(error.to_string().contains("no pipeline `other`"), "{error}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A crate that publishes a set for x86_64 Linux (written here by hand: a
+/// fake archive, a real function info header, the manifest halide-build
+/// would write).
+fn crate_with_a_set(name: &str) -> (PathBuf, Context, PathBuf) {
+    let (root, context) = scratch(name);
+    let dir = root.join("halide-prebuilt/x86_64-unknown-linux-gnu");
+    std::fs::create_dir_all(&dir).unwrap();
+    let requests = scaled().resolve(&context).unwrap();
+    let halide_target = targets::halide_target("x86_64-unknown-linux-gnu", None).unwrap();
+    let symbol = &requests[0].symbol;
+    std::fs::write(dir.join(format!("{symbol}.a")), "!<arch>\n").unwrap();
+    std::fs::write(
+        dir.join(format!("{symbol}.function_info.h")),
+        signature::SAMPLE_FUNCTION_INFO,
+    )
+    .unwrap();
+    let sources: Vec<(String, u64)> = ["halide/gen.py", "halide/helpers.py"]
+        .iter()
+        .map(|p| {
+            (
+                p.to_string(),
+                prebuilt::content_hash(&std::fs::read(root.join(p)).unwrap()),
+            )
+        })
+        .collect();
+    let description = describe(&context, &requests, "x86_64-unknown-linux-gnu", &halide_target);
+    std::fs::write(dir.join(prebuilt::MANIFEST), prebuilt::render(&description, &sources)).unwrap();
+    (root, context, dir)
+}
+
+fn scaled() -> Build {
+    Build::new()
+        .generator("halide/gen.py")
+        .pipeline("mix", "mix")
+        .param("factor", "2")
+        .prebuilt("halide-prebuilt")
+}
+
+#[test]
+fn a_current_prebuilt_set_needs_no_python() {
+    let (root, mut context, dir) = crate_with_a_set("prebuilt");
+    context.halide_python = Some("/nonexistent/python".into());
+    let directives = scaled().compile_in(&context).unwrap();
+    assert!(
+        directives.contains(&format!("rustc-link-search=native={}", dir.display())),
+        "{directives:?}"
+    );
+    assert!(directives.contains(&"rustc-link-lib=static:+verbatim=my_crate_v1_mix.a".to_owned()));
+    // Reruns when a source, the manifest or the archive changes.
+    for watched in [
+        "halide/gen.py",
+        "halide/helpers.py",
+        "x86_64-unknown-linux-gnu/halide-build.manifest",
+        "my_crate_v1_mix.a",
+    ] {
+        assert!(
+            directives
+                .iter()
+                .any(|d| d.starts_with("rerun-if-changed=") && d.ends_with(watched)),
+            "{watched} not watched: {directives:?}"
+        );
+    }
+    let code = std::fs::read_to_string(root.join("out").join(GENERATED_FILE)).unwrap();
+    assert!(
+        code.contains("pub fn mix(a: &impl ::halide_pipelines::InputBuffer<u8, 2>, w: f32"),
+        "{code}"
+    );
+    // musl builds use the gnu set, as the shipped archives do.
+    context.rust_target = "x86_64-unknown-linux-musl".into();
+    assert!(scaled().compile_in(&context).is_ok());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_stale_or_missing_set_without_python_says_what_and_how() {
+    let (root, mut context, _dir) = crate_with_a_set("stale");
+    context.halide_python = Some("/nonexistent/python".into());
+    std::fs::write(root.join("halide/helpers.py"), "GAIN = 3\n").unwrap();
+    let error = scaled().compile_in(&context).unwrap_err().to_string();
+    for part in [
+        "halide/helpers.py changed since the set was written",
+        "HALIDE_BUILD_PUBLISH=1 cargo build",
+        "pip install halide==21.0.0",
+        "/nonexistent/python",
+    ] {
+        assert!(error.contains(part), "`{part}` not in: {error}");
+    }
+    let error = scaled()
+        .param("offset", "1")
+        .compile_in(&context)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("this build needs `pipeline my_crate_v1_mix mix"),
+        "{error}"
+    );
+    context.rust_target = "aarch64-apple-darwin".into();
+    let error = scaled().compile_in(&context).unwrap_err().to_string();
+    assert!(error.contains("there is no set for aarch64-apple-darwin"), "{error}");
+    // The set is never used for another Halide target than the one it was built for.
+    context.rust_target = "x86_64-unknown-linux-gnu".into();
+    std::fs::write(root.join("halide/helpers.py"), "").unwrap();
+    context.hl_target = Some("x86-64-linux-avx2".into());
+    let error = scaled().compile_in(&context).unwrap_err().to_string();
+    assert!(error.contains("halide-target x86-64-linux-avx2"), "{error}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn publishing_refuses_unknown_targets_and_one_override_for_many() {
+    let (root, mut context) = scratch("publish");
+    context.publish = true;
+    context.halide_python = Some("/nonexistent/python".into());
+    // Checked before any Python runs.
+    let error = scaled()
+        .prebuilt_targets(&["riscv64gc-unknown-linux-gnu"])
+        .compile_in(&context)
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("names `riscv64gc-unknown-linux-gnu`, which is not a target"),
+        "{error}"
+    );
+    context.hl_target = Some("x86-64-linux-avx2".into());
+    let error = scaled().compile_in(&context).unwrap_err();
+    assert!(error.to_string().contains("one Halide target override"), "{error}");
+    context.hl_target = Some("x86-64-linux-no_asserts".into());
+    let error = scaled()
+        .prebuilt_targets(&["x86_64-unknown-linux-gnu"])
+        .compile_in(&context)
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("refusing to publish archives built with `no_asserts`"),
+        "{error}"
+    );
+    // Then it needs Python: a missing one is the pip message.
+    context.hl_target = None;
+    let error = scaled()
+        .prebuilt_targets(&["x86_64-unknown-linux-gnu"])
+        .compile_in(&context)
+        .unwrap_err();
+    assert!(error.to_string().contains("pip install halide==21.0.0"), "{error}");
     std::fs::remove_dir_all(&root).unwrap();
 }
