@@ -1,5 +1,9 @@
-//! Compiles halide/unsharp.py into `unsharp_u8` and `unsharp_u16`
-//! (needs Python with `pip install halide==21.0.0`; see HALIDE_BUILD_PYTHON).
+//! Compiles halide/unsharp.py into `unsharp_u8` and `unsharp_u16`.
+//!
+//! The archives are prebuilt into `halide-prebuilt/` (one folder per target),
+//! so building this crate needs no Python while the generator is unchanged.
+//! After editing it, refresh them with Python and `pip install halide==21.0.0`:
+//! `HALIDE_BUILD_PUBLISH=1 cargo build` (HALIDE_BUILD_PYTHON names the Python).
 fn main() {
     halide_build::Build::new()
         .generator("halide/unsharp.py")
@@ -9,6 +13,13 @@ fn main() {
         .pipeline("unsharp", "unsharp_u16")
         .param("input.type", "uint16")
         .param("output.type", "uint16")
+        .prebuilt("halide-prebuilt")
+        // Linux and Apple silicon; elsewhere the build runs the generator (with Python).
+        .prebuilt_targets(&[
+            "x86_64-unknown-linux-gnu",
+            "aarch64-unknown-linux-gnu",
+            "aarch64-apple-darwin",
+        ])
         .compile()
         .unwrap();
 }
