@@ -13,6 +13,8 @@ workspace=$1
 unpacked=$2
 shift 2
 mkdir -p "$workspace"
+# A manifest's first `KEY = "..."` value: the package's `name` or `version`.
+field() { sed -n "s/^$2 = \"\(.*\)\"/\1/p" "$1/Cargo.toml" | head -n 1; }
 members=()
 for dir in "$unpacked"/*/; do
   cp -r "$dir" "$workspace/"
@@ -23,13 +25,11 @@ done
 # A packaged manifest names its dependencies on our other crates by version only: give
 # each its copy's path too, so cargo packages them in dependency order.
 for dir in "$unpacked"/*/; do
-  name=$(sed -n 's/^name = "\(.*\)"/\1/p' "$dir/Cargo.toml" | head -n 1)
+  name=$(field "$dir" name)
   sed -i -E "/^\[(.*\.)?dependencies\.$name\]\$/a path = \"../$(basename "$dir")\"" "$workspace"/*/Cargo.toml
 done
 pipelines=$(basename "$(ls -d "$unpacked"/halide-pipelines-0*)")
 build=$(basename "$(ls -d "$unpacked"/halide-build-*)")
-version() { sed -n 's/^version = "\(.*\)"/\1/p' "$workspace/$1/Cargo.toml" | head -n 1; }
-packages=()
 for crate in "$@"; do
   name=$(basename "$crate")
   cp -r "$crate" "$workspace/$name"
@@ -37,14 +37,13 @@ for crate in "$@"; do
   # Our crates by path and version (a packaged crate's dependencies need a version);
   # the crate's own `[workspace]` table goes (it is a member of this one now).
   sed -i -E \
-    -e "s|^halide-pipelines = \{ path = \"[^\"]*\"[^}]*\}|halide-pipelines = { path = \"../$pipelines\", version = \"$(version "$pipelines")\" }|" \
-    -e "s|^halide-build = \{ path = \"[^\"]*\"[^}]*\}|halide-build = { path = \"../$build\", version = \"$(version "$build")\" }|" \
+    -e "s|^halide-pipelines = \{ path = \"[^\"]*\"[^}]*\}|halide-pipelines = { path = \"../$pipelines\", version = \"$(field "$workspace/$pipelines" version)\" }|" \
+    -e "s|^halide-build = \{ path = \"[^\"]*\"[^}]*\}|halide-build = { path = \"../$build\", version = \"$(field "$workspace/$build" version)\" }|" \
     -e '/^\[workspace\]/,$d' \
     "$workspace/$name/Cargo.toml"
   grep -q "path = \"../$pipelines\"" "$workspace/$name/Cargo.toml" \
     || { echo "FAIL: could not point $name at the packaged halide-pipelines" >&2; exit 1; }
   members+=("$name")
-  packages+=("$(sed -n 's/^name = "\(.*\)"/\1/p' "$workspace/$name/Cargo.toml" | head -n 1)")
 done
 {
   echo "[workspace]"
@@ -56,11 +55,10 @@ done
   echo
   echo "[patch.crates-io]"
   for dir in "$unpacked"/*/; do
-    name=$(sed -n 's/^name = "\(.*\)"/\1/p' "$dir/Cargo.toml" | head -n 1)
-    echo "$name = { path = \"$(basename "$dir")\" }"
+    echo "$(field "$dir" name) = { path = \"$(basename "$dir")\" }"
   done
 } > "$workspace/Cargo.toml"
 for member in "${members[@]}"; do
-  printf -- '-p %s ' "$(sed -n 's/^name = "\(.*\)"/\1/p' "$workspace/$member/Cargo.toml" | head -n 1)"
+  printf -- '-p %s ' "$(field "$workspace/$member" name)"
 done
 echo

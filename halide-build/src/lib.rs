@@ -347,7 +347,8 @@ impl Build {
             (Ok(python), None) => python,
             (Ok(python), Some((dir, reason))) => {
                 directives.push(format!(
-                    "warning=halide-build: not using the prebuilt pipelines in {}: {reason}; built them with                      Python instead. Refresh the set with `HALIDE_BUILD_PUBLISH=1 cargo build` and commit it.",
+                    "warning=halide-build: not using the prebuilt pipelines in {}: {reason}; built them with \
+                     Python instead. Refresh the set with `HALIDE_BUILD_PUBLISH=1 cargo build` and commit it.",
                     dir.display()
                 ));
                 python
@@ -428,10 +429,7 @@ impl Build {
                         context.manifest_dir.display()
                     ))
                 })?;
-                let bytes = std::fs::read(file).map_err(|error| Error::Io {
-                    path: file.clone(),
-                    error,
-                })?;
+                let bytes = std::fs::read(file).map_err(io(file))?;
                 sources.push((path, prebuilt::content_hash(&bytes)));
             }
             let prebuilt = self.prebuilt.as_ref().expect("targets only with a prebuilt folder");
@@ -655,10 +653,6 @@ fn write_set(
     description: &prebuilt::Description<'_>,
     sources: &[(String, u64)],
 ) -> Result<(), Error> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| Error::Io { path, error }
-    };
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     for b in built {
@@ -673,6 +667,12 @@ fn write_set(
     std::fs::write(&manifest, prebuilt::render(description, sources)).map_err(io(&manifest))
 }
 
+/// `Error::Io` for a failed operation on `path`.
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |error| Error::Io { path, error }
+}
+
 /// Runs every generator for `halide_target` into `base/<symbol>/` (in
 /// parallel: each is a Python process compiling several CPU variants) and
 /// parses the signatures.
@@ -683,10 +683,6 @@ fn run_generators<'r>(
     halide_target: &str,
     base: &Path,
 ) -> Result<Vec<Built<'r>>, Error> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| Error::Io { path, error }
-    };
     std::fs::create_dir_all(base).map_err(io(base))?;
     let wrapper = base.join("run_generator.py");
     std::fs::write(&wrapper, python::GENERATOR_WRAPPER).map_err(io(&wrapper))?;
@@ -747,10 +743,7 @@ fn build_one<'r>(
 ) -> Result<Built<'r>, Error> {
     // Start empty: files of an earlier run must never stand in for this one's.
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|error| Error::Io {
-        path: dir.clone(),
-        error,
-    })?;
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     python::run_generator(
         program,
         &request.generator,
@@ -784,10 +777,11 @@ fn imported_sources(context: &Context, request: &Resolved, list: &Path) -> Vec<P
     let canonical = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let out_dir = canonical(&context.out_dir);
     let manifest_dir = canonical(&context.manifest_dir);
+    let generator = canonical(&request.file);
     let mut sources = vec![request.file.clone()];
     for line in std::fs::read_to_string(list).unwrap_or_default().lines() {
         let file = PathBuf::from(line);
-        if file.starts_with(&out_dir) || file == canonical(&request.file) {
+        if file.starts_with(&out_dir) || file == generator {
             continue;
         }
         // Spelled from the crate's folder as cargo gave it, when inside it.
