@@ -80,6 +80,11 @@ STRIP = 16
 # row, and one block of it (`schedule`), where `rows` is stored and computed.
 OUTPUT_ROW = "row"
 OUTPUT_BLOCK = "block"
+# Columns a packed frame's `unpacked` stage mirrors past each edge: what any
+# algorithm reads there, with a margin (Bilinear reads 1, Menon2007 7 or 8:
+# with 6, tests/packed_frames.rs fails on its narrowest frames). Columns
+# further out would hold clamped bytes' values, not mirrored samples.
+MIRRORED_COLUMNS = 16
 STAGED_STRIP = 96
 TILE_WIDTH = 512
 # Line-buffered algorithms (MLRI): strips of rows (parallel), cut into tiles
@@ -182,43 +187,68 @@ class Demosaic(hl.Generator):
             return self.input[hl.clamp(byte_x, 0, last_byte), byte_y]
 
         # Rows mirror where the bytes are read, so `unpacked` is computed
-        # for exactly the rows a strip needs: mirrored on the stage instead,
+        # for exactly the rows a strip needs (mirrored on a stage of its own,
         # Halide's bounds of the mirror made a strip at an edge unpack the
-        # whole frame. Columns mirror on the stage (it holds whole rows).
+        # whole frame).
+        #
+        # Columns: `unpacked` holds a row's even and odd columns apart
+        # (unpacked[tx, q, y] is sample 2 tx + q; Bayer frames have an even
+        # width), the way the algorithms read them: each of their taps is
+        # then one dense load, and the unpacking stores whole vectors
+        # instead of interleaving them. The formula runs for any tx (past
+        # the edges it reads clamped bytes); the updates below then write the
+        # mirrored columns over those on either side. So `unpacked` is the
+        # mirrored mosaic itself, and the algorithms read it with no copy
+        # between (`mosaic_is_plain`). (Mirroring in the formula instead made
+        # Halide partition every format's loop around the edges: 2.2x the
+        # archive.)
+        tx, q = hl.Var("tx"), hl.Var("q")
         row = _mirror_interior(y, height)
         value = None
         for code in reversed(range(len(NAMES))):
-            expr = unpacked_expr(FORMATS[NAMES[code]], bytes_at, x, row)
+            expr = unpacked_expr(FORMATS[NAMES[code]], bytes_at, 2 * tx + q, row)
             value = expr if value is None else hl.select(self.format == code, expr, value)
         self.unpacked = hl.Func("unpacked")
-        self.unpacked[x, y] = value
+        self.unpacked[tx, q, y] = value
+        self.mirrored_columns = []
+        half_width = width // 2
+        for start in (-MIRRORED_COLUMNS // 2, half_width):
+            # (Both parities as RVars: a recursive reference must keep the
+            # pure variables in their places.)
+            r = hl.RDom([(start, MIRRORED_COLUMNS // 2), (0, 2)], "mirrored")
+            inside = _mirror_interior(2 * r.x + r.y, width)
+            self.unpacked[r.x, r.y, y] = self.unpacked[inside // 2, inside % 2, y]
+            self.mirrored_columns.append(r)
         mirrored = hl.Func("mirrored")
-        mirrored[x, y] = self.unpacked[_mirror_interior(x, width), y]
+        mirrored[x, y] = self.unpacked[x // 2, x % 2, y]
         return mirrored
 
     def schedule_unpacked(self, out, strip):
         """Unpacked per strip of output rows, whole rows at a time, before the
         algorithm's stages: a vector of groups at a time, the group's samples
         unrolled, so each of its bytes is one dense load (strided by the
-        group's bytes) and the stores interleave. Its x loop starts at 0 (a
-        bound), so a sample's group and place in it are known where it is
-        computed (from a tile's own start, not provably a group's first
-        sample, every byte was a gather: 3x slower in all)."""
+        group's bytes); a group's even samples and its odd ones are each a
+        dense store (groups of 2 samples) or two interleaved (of 4). Its tx
+        loop starts at an even column pair (aligned bounds), so a sample's
+        group and place in it are known where it is computed (from a tile's
+        own start, not provably a group's first sample, every byte was a
+        gather: 3x slower in all)."""
         unpacked = self.unpacked
-        x, y = unpacked.args()
-        width = self.output.output_buffer().dim(1).extent()
+        tx, q, y = unpacked.args()
         vector = self.natural_vector_size(hl.UInt(16))
-        # Whole vectors of the largest group (4 samples): the samples past
-        # the width read clamped bytes and are never used.
-        whole = 4 * vector
-        unpacked.compute_at(out, strip).bound(x, 0, (width + whole - 1) // whole * whole)
+        # Vectors of groups rounded up: the samples past the columns needed
+        # read clamped bytes and are never used.
+        unpacked.compute_at(out, strip).align_bounds(tx, 2).bound(q, 0, 2)
         for code, name in enumerate(NAMES):
-            fmt = FORMATS[name]
-            g, i = hl.Var("g"), hl.Var("i")
+            pairs = FORMATS[name]["group_samples"] // 2
+            g, j = hl.Var("g"), hl.Var("j")
             case = unpacked.specialize(self.format == code)
-            case.split(x, g, i, fmt["group_samples"]).reorder(i, g, y).unroll(i)
+            case.split(tx, g, j, pairs, hl.TailStrategy.RoundUp).reorder(j, q, g, y).unroll(j).unroll(q)
             case.vectorize(g, vector, hl.TailStrategy.RoundUp)
         unpacked.specialize_fail("format must index packed.FORMATS")
+        for update, r in enumerate(self.mirrored_columns):
+            # No two columns are the same, and every column read is inside.
+            unpacked.update(update).allow_race_conditions().reorder(r.x, r.y, y).unroll(r.y).vectorize(r.x)
 
     # What a sample is on its way in and out: hooks that the develop generator
     # (develop.py) overrides to fuse a raw development into the same stages.
@@ -236,6 +266,13 @@ class Demosaic(hl.Generator):
         if self.algorithm == "bilinear":
             return sample
         return hl.Int(16) if sample == hl.UInt(8) else hl.Int(32)
+
+    # Whether `tile_mosaic` is the mirrored sample as it is: then a packed
+    # frame's `unpacked` stage, already a per-strip buffer of exactly those
+    # samples, is the tile algorithms' mosaic, not copied into one (with the
+    # copy, and the columns interleaved, fused Bilinear RAW12 took 5% longer
+    # on one thread).
+    mosaic_is_plain = True
 
     def tile_mosaic(self, mirrored, x, y, wide):
         """The integer algorithms' mosaic line buffer at input pixel (x, y)."""
@@ -275,8 +312,12 @@ class Demosaic(hl.Generator):
         """Integer algorithms, per 2x2 tile of the RGGB-shifted mosaic."""
         wide = self.tile_type(sample)
         # The mirrored mosaic, a line buffer of samples (widened where read).
-        mosaic = hl.Func("mosaic")
-        mosaic[x, y] = self.tile_mosaic(mirrored, x, y, wide)
+        if self.packed and self.mosaic_is_plain:
+            mosaic, producers = mirrored, []
+        else:
+            mosaic = hl.Func("mosaic")
+            mosaic[x, y] = self.tile_mosaic(mirrored, x, y, wide)
+            producers = [(mosaic, x)]
 
         # Shifted coordinates, in which the pattern is RGGB: shifted pixel
         # (2 tx + dx, 2 ty + dy) is input pixel (2 tx + dx + red_x, 2 ty + dy + red_y).
@@ -289,7 +330,8 @@ class Demosaic(hl.Generator):
         # memory of storing wide values) instead of a load and a deinterleaving
         # shuffle. (Measured: Malvar2004 and 8-bit Bilinear 8-14% faster; 16-bit
         # Bilinear, two or four taps a value, 7% slower.)
-        split_columns = self.algorithm != "bilinear" or sample == hl.UInt(8)
+        # A packed frame's `unpacked` stage already holds them apart.
+        split_columns = (self.algorithm != "bilinear" or sample == hl.UInt(8)) and bool(producers)
         p = hl.Var("p")
         columns = hl.Func("columns")
         columns[tx, p, y] = mosaic[2 * tx + p + self.red_x - 2, y + self.red_y - 2]
@@ -374,7 +416,7 @@ class Demosaic(hl.Generator):
             rows.split(x, rtx, rdx, 2).reorder(rdx, c, rtx, y).unroll(rdx).unroll(c)
             rows.vectorize(rtx, vector, hl.TailStrategy.RoundUp)
 
-        return [(mosaic, x)], schedule_tiles
+        return producers, schedule_tiles
 
     def staged_algorithm(self, mirrored, sample, c, x, y):
         """Algorithms with intermediate stages: per 2x2 tile (`site_algorithm`)

@@ -94,6 +94,9 @@ class Develop(Demosaic):
     def fixed_point_one(self, wide):
         return float(FIXED_POINT_ONE[wide.bits()])
 
+    # The mosaic is the linearized samples, a stage of its own.
+    mosaic_is_plain = False
+
     def tile_mosaic(self, mirrored, x, y, wide):
         return hl.cast(wide, hl.round(self.linear(mirrored, x, y) * self.fixed_point_one(wide)))
 

@@ -237,13 +237,22 @@ fn demosaic_and_develop_of_a_packed_frame_equal_unpack_then_the_unpacked_pipelin
             .with_black_levels([white / 16; 4])
             .with_white_level(white - white / 8);
         // 4k and 4k+2 samples per row, odd heights, several strips and
-        // vectors of a row; tight and padded rows.
-        for (index, (width, height)) in [(36, 11), (38, 9), (1030, 71)].into_iter().enumerate() {
+        // vectors of a row; tight and padded rows; frames narrower than what
+        // the algorithms read past an edge (mirrored more than once).
+        for (index, (width, height)) in [(2, 2), (6, 3), (36, 11), (38, 9), (1030, 71)].into_iter().enumerate() {
             let row_stride = format.min_row_bytes(width) + 7 * index;
             let (samples, bytes) = packed_frame(&mut rng, format, width, height, row_stride);
             let frame = PackedFrame::with_row_stride(&bytes, width, height, row_stride, format).unwrap();
-            for &algorithm in DemosaicAlgorithm::ALL {
-                let pattern = CfaPattern::ALL[(index + algorithm as usize) % 4];
+            // Every pattern on the small frames, one on the large (in turn).
+            let patterns = |algorithm: DemosaicAlgorithm| match width {
+                ..64 => CfaPattern::ALL.to_vec(),
+                _ => vec![CfaPattern::ALL[(index + algorithm as usize) % 4]],
+            };
+            for (&algorithm, pattern) in (DemosaicAlgorithm::ALL.iter()).flat_map(|algorithm| {
+                patterns(*algorithm)
+                    .into_iter()
+                    .map(move |pattern| (algorithm, pattern))
+            }) {
                 let mut expected = Array3::<u16>::zeros((height, width, 3));
                 demosaic(&samples, &mut expected, pattern, algorithm).unwrap();
                 let mut rgb = Array3::<u16>::zeros((height, width, 3));
