@@ -414,7 +414,7 @@ unsafe extern "C" {
         _red_x: i32,
         _red_y: i32,
         _format: i32,
-        _output__5_buffer: *mut halide_buffer_t,
+        _output__7_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -432,7 +432,7 @@ unsafe extern "C" {
         _red_x: i32,
         _red_y: i32,
         _format: i32,
-        _output__5_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -748,7 +748,7 @@ unsafe extern "C" {
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
         _format: i32,
-        _output__6_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {

@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 HALIDE_FUNCTION_ATTRS
-int develop_packed_bilinear_u8_interleaved(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, struct halide_buffer_t *_black_buffer, struct halide_buffer_t *_scale_buffer, struct halide_buffer_t *_matrix_buffer, int32_t _transfer, int32_t _format, struct halide_buffer_t *_output__6_buffer);
+int develop_packed_bilinear_u8_interleaved(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, struct halide_buffer_t *_black_buffer, struct halide_buffer_t *_scale_buffer, struct halide_buffer_t *_matrix_buffer, int32_t _transfer, int32_t _format, struct halide_buffer_t *_output__4_buffer);
 
 HALIDE_FUNCTION_ATTRS
 int develop_packed_bilinear_u8_interleaved_argv(void **args);
