@@ -9,14 +9,26 @@
 //! `cargo bench -p halide-pipelines-benches --bench scaling` prints a Markdown
 //! table; `-- --counts 1,4,16` picks the thread counts, `--runs N` the calls
 //! per figure (the fastest is reported, after two warm-up calls).
+//!
+//! `-- --allocator` times Halide's allocator instead, as the pipelines use it:
+//! every thread allocates, writes and frees blocks of a strip's line-buffer
+//! sizes through `halide_malloc` / `halide_free`, with this crate's allocator
+//! installed and, in another process, Halide's own (the C library's
+//! `malloc`); once writing one byte a block (the allocator's own cost), once
+//! one a page (what a strip's first writes add). Thread counts above the
+//! cores (`--counts 1,2,16` on 2 cores) show locks and spin-waits: a lock
+//! held by a descheduled thread stalls the others.
 
 use std::ffi::c_void;
 use std::process::Command;
 use std::ptr;
+use std::sync::Barrier;
 use std::time::Instant;
 
 use halide_pipelines::{Buffer, BufferMut, CfaPattern, DemosaicAlgorithm, demosaic};
-use halide_pipelines_sys::halide_runtime_sys::{halide_buffer_t, halide_dimension_t, halide_type_t, halide_type_uint};
+use halide_pipelines_sys::halide_runtime_sys::{
+    halide_buffer_t, halide_dimension_t, halide_free, halide_malloc, halide_type_t, halide_type_uint,
+};
 use ndarray::{Array2, Array3};
 
 // The floor here is a plain parallel copy at each thread count, not common's expand kernels.
@@ -88,10 +100,16 @@ fn main() {
         |list| list.split(',').map(|n| n.parse().expect("--counts 1,2,4")).collect(),
     );
     print_machine();
+    let allocator = args.iter().any(|a| a == "--allocator");
     eprintln!("scaling: thread counts {counts:?}, fastest of {runs} calls, one process per count and mode");
+    let modes = if allocator {
+        ["allocator safe", "allocator raw"]
+    } else {
+        ["safe", "raw"]
+    };
     let mut results: Vec<(usize, String, String)> = Vec::new(); // (threads, mode, output)
     for &threads in &counts {
-        for mode in ["safe", "raw"] {
+        for mode in modes {
             let output = Command::new(std::env::current_exe().expect("the bench's own path"))
                 .args([
                     "--child",
@@ -116,7 +134,11 @@ fn main() {
             ));
         }
     }
-    print_table(&counts, &results);
+    if allocator {
+        print_allocator_table(&counts, &results);
+    } else {
+        print_table(&counts, &results);
+    }
 }
 
 /// `name ms` lines of a child.
@@ -166,6 +188,81 @@ fn print_table(counts: &[usize], results: &[(usize, String, String)]) {
     }
 }
 
+fn print_allocator_table(counts: &[usize], results: &[(usize, String, String)]) {
+    let find = |threads: usize, mode: &str, name: &str| {
+        results
+            .iter()
+            .filter(|(t, m, _)| *t == threads && m == mode)
+            .flat_map(|(_, _, output)| parse(output))
+            .find(|(n, _)| n == name)
+            .map_or(f64::NAN, |(_, ms)| ms)
+    };
+    println!(
+        "{ALLOCATIONS_PER_THREAD} allocations per thread, sizes {BLOCK_SIZES:?} bytes in turn, each written \
+         (one byte, or one a page: touched) and freed; ms, fastest of the runs"
+    );
+    println!();
+    println!("| threads | ours | Halide's default | ours ÷ default | touched: ours | default | ours ÷ default |");
+    println!("|---|---|---|---|---|---|---|");
+    for &threads in counts {
+        let figures = ["allocations", "allocations touched"].map(|name| {
+            let ours = find(threads, "allocator safe", name);
+            let default = find(threads, "allocator raw", name);
+            format!("{ours:.2} | {default:.2} | {:.2}", ours / default)
+        });
+        println!("| {threads} | {} | {} |", figures[0], figures[1]);
+    }
+}
+
+/// Allocations each thread of the allocator bench makes, of these sizes in
+/// turn: a strip's line buffers in the shipped pipelines (Bilinear's rows of
+/// a 4000-pixel strip, Menon2007's and MLRI's per-tile stages).
+const ALLOCATIONS_PER_THREAD: usize = 20_000;
+const BLOCK_SIZES: [usize; 4] = [24 << 10, 96 << 10, 300 << 10, 1200 << 10];
+
+/// `threads` threads allocating, writing (one byte, or with `touch` one a
+/// page) and freeing blocks through Halide's `halide_malloc` /
+/// `halide_free` at once; ms from the first thread's start
+/// to the last one's end (each thread times itself: with more threads than
+/// cores, the thread that starts them need not run before they finish).
+fn allocations(threads: usize, touch: bool) -> f64 {
+    let start = Barrier::new(threads);
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|thread| {
+                let start = &start;
+                scope.spawn(move || {
+                    start.wait();
+                    let started = Instant::now();
+                    for i in 0..ALLOCATIONS_PER_THREAD {
+                        let size = BLOCK_SIZES[(i + thread) % BLOCK_SIZES.len()];
+                        // SAFETY: Halide's allocation entry points with no user
+                        // context (neither allocator reads it); the block is
+                        // `size` bytes, written within them, freed once.
+                        unsafe {
+                            let block = halide_malloc(ptr::null_mut(), size).cast::<u8>();
+                            assert!(!block.is_null(), "out of memory");
+                            let step = if touch { 4096 } else { size };
+                            for page in (0..size).step_by(step) {
+                                block.add(page).write_volatile(1);
+                            }
+                            halide_free(ptr::null_mut(), block.cast());
+                        }
+                    }
+                    (started, Instant::now())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("a worker"))
+            .collect()
+    });
+    let first = spans.iter().map(|span| span.0).min().expect("a thread");
+    let last = spans.iter().map(|span| span.1).max().expect("a thread");
+    (last - first).as_secs_f64() * 1e3
+}
+
 /// Fastest of `runs` calls after two warm-up calls, in ms.
 fn fastest(runs: usize, mut call: impl FnMut()) -> f64 {
     call();
@@ -180,6 +277,25 @@ fn fastest(runs: usize, mut call: impl FnMut()) -> f64 {
 }
 
 fn child(mode: &str, threads: usize, runs: usize) {
+    match mode {
+        "allocator safe" => {
+            // Any call installs this crate's hooks, the allocator among them.
+            let raw = Array2::<u8>::zeros((4, 4));
+            halide_pipelines::demosaic_to_array(&raw, CfaPattern::Rggb, DemosaicAlgorithm::Bilinear).unwrap();
+        }
+        "allocator raw" => {}
+        _ => return demosaic_child(mode, threads, runs),
+    }
+    for (name, touch) in [("allocations", false), ("allocations touched", true)] {
+        allocations(threads, touch); // warm-up: the caches and the C library's arenas
+        let ms = (0..runs.min(5))
+            .map(|_| allocations(threads, touch))
+            .fold(f64::INFINITY, f64::min);
+        println!("{name} {ms}");
+    }
+}
+
+fn demosaic_child(mode: &str, threads: usize, runs: usize) {
     let raw8 = frame::<u8>();
     let raw16 = frame::<u16>();
     let mut rgb8 = Array3::<u8>::zeros((HEIGHT, WIDTH, 3));
