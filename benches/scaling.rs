@@ -152,6 +152,17 @@ fn parse(output: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// The figure `name` printed by the child of `threads` threads in `mode`
+/// (NaN where it printed none).
+fn figure(results: &[(usize, String, String)], threads: usize, mode: &str, name: &str) -> f64 {
+    results
+        .iter()
+        .filter(|(t, m, _)| *t == threads && m == mode)
+        .flat_map(|(_, _, output)| parse(output))
+        .find(|(n, _)| n == name)
+        .map_or(f64::NAN, |(_, ms)| ms)
+}
+
 fn print_table(counts: &[usize], results: &[(usize, String, String)]) {
     for (threads, mode, output) in results {
         for (name, ms) in parse(output)
@@ -162,23 +173,16 @@ fn print_table(counts: &[usize], results: &[(usize, String, String)]) {
         }
     }
     println!();
-    let find = |threads: usize, mode: &str, name: &str| {
-        results
-            .iter()
-            .filter(|(t, m, _)| *t == threads && m == mode)
-            .flat_map(|(_, _, output)| parse(output))
-            .find(|(n, _)| n == name)
-            .map(|(_, ms)| ms)
-    };
+    let find = |threads, mode, name: &str| figure(results, threads, mode, name);
     let names: Vec<String> = archives().iter().map(|a| a.name.to_owned()).collect();
     println!("| pipeline | threads | safe ms | raw C ms | safe / raw | floor ms | safe × floor |");
     println!("|---|---|---|---|---|---|---|");
     for name in &names {
         let bits = if name.contains("_u16_") { 16 } else { 8 };
         for &threads in counts {
-            let floor = find(threads, "safe", &format!("floor u{bits}")).unwrap_or(f64::NAN);
-            let safe = find(threads, "safe", name).unwrap_or(f64::NAN);
-            let raw = find(threads, "raw", name).unwrap_or(f64::NAN);
+            let floor = find(threads, "safe", &format!("floor u{bits}"));
+            let safe = find(threads, "safe", name);
+            let raw = find(threads, "raw", name);
             println!(
                 "| {name} | {threads} | {safe:.2} | {raw:.2} | {:.2} | {floor:.3} | {:.1} |",
                 safe / raw,
@@ -189,14 +193,7 @@ fn print_table(counts: &[usize], results: &[(usize, String, String)]) {
 }
 
 fn print_allocator_table(counts: &[usize], results: &[(usize, String, String)]) {
-    let find = |threads: usize, mode: &str, name: &str| {
-        results
-            .iter()
-            .filter(|(t, m, _)| *t == threads && m == mode)
-            .flat_map(|(_, _, output)| parse(output))
-            .find(|(n, _)| n == name)
-            .map_or(f64::NAN, |(_, ms)| ms)
-    };
+    let find = |threads, mode, name: &str| figure(results, threads, mode, name);
     println!(
         "{ALLOCATIONS_PER_THREAD} allocations per thread, sizes {BLOCK_SIZES:?} bytes in turn, each written \
          (one byte, or one a page: touched) and freed; ms, fastest of the runs"
