@@ -174,7 +174,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__4_buffer: *mut halide_buffer_t,
+        _output__3_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -191,7 +191,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__4_buffer: *mut halide_buffer_t,
+        _output__3_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -396,7 +396,7 @@ unsafe extern "C" {
         _red_x: i32,
         _red_y: i32,
         _format: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -414,7 +414,7 @@ unsafe extern "C" {
         _red_x: i32,
         _red_y: i32,
         _format: i32,
-        _output__7_buffer: *mut halide_buffer_t,
+        _output__3_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -558,7 +558,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__33_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -600,7 +600,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__33_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {

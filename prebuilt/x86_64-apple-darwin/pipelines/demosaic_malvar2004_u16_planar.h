@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 HALIDE_FUNCTION_ATTRS
-int demosaic_malvar2004_u16_planar(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, struct halide_buffer_t *_output__4_buffer);
+int demosaic_malvar2004_u16_planar(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, struct halide_buffer_t *_output__3_buffer);
 
 HALIDE_FUNCTION_ATTRS
 int demosaic_malvar2004_u16_planar_argv(void **args);
