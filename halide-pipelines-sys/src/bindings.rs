@@ -310,7 +310,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__5_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -327,7 +327,7 @@ unsafe extern "C" {
         _input_buffer: *mut halide_buffer_t,
         _red_x: i32,
         _red_y: i32,
-        _output__5_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -432,7 +432,7 @@ unsafe extern "C" {
         _red_x: i32,
         _red_y: i32,
         _format: i32,
-        _output__4_buffer: *mut halide_buffer_t,
+        _output__3_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -621,7 +621,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -642,7 +642,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__4_buffer: *mut halide_buffer_t,
+        _output__5_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -663,7 +663,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__3_buffer: *mut halide_buffer_t,
+        _output__4_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {
@@ -684,7 +684,7 @@ unsafe extern "C" {
         _scale_buffer: *mut halide_buffer_t,
         _matrix_buffer: *mut halide_buffer_t,
         _transfer: i32,
-        _output__4_buffer: *mut halide_buffer_t,
+        _output__5_buffer: *mut halide_buffer_t,
     ) -> ::core::ffi::c_int;
 }
 unsafe extern "C" {

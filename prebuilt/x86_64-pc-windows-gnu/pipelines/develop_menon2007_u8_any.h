@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 HALIDE_FUNCTION_ATTRS
-int develop_menon2007_u8_any(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, struct halide_buffer_t *_black_buffer, struct halide_buffer_t *_scale_buffer, struct halide_buffer_t *_matrix_buffer, int32_t _transfer, struct halide_buffer_t *_output__3_buffer);
+int develop_menon2007_u8_any(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, struct halide_buffer_t *_black_buffer, struct halide_buffer_t *_scale_buffer, struct halide_buffer_t *_matrix_buffer, int32_t _transfer, struct halide_buffer_t *_output__4_buffer);
 
 HALIDE_FUNCTION_ATTRS
 int develop_menon2007_u8_any_argv(void **args);

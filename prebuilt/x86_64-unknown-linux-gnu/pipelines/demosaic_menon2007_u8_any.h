@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 HALIDE_FUNCTION_ATTRS
-int demosaic_menon2007_u8_any(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, struct halide_buffer_t *_output__5_buffer);
+int demosaic_menon2007_u8_any(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, struct halide_buffer_t *_output__4_buffer);
 
 HALIDE_FUNCTION_ATTRS
 int demosaic_menon2007_u8_any_argv(void **args);

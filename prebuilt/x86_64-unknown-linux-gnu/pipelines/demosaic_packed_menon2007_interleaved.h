@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 HALIDE_FUNCTION_ATTRS
-int demosaic_packed_menon2007_interleaved(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, int32_t _format, struct halide_buffer_t *_output__4_buffer);
+int demosaic_packed_menon2007_interleaved(void const *__user_context, struct halide_buffer_t *_input_buffer, int32_t _red_x, int32_t _red_y, int32_t _format, struct halide_buffer_t *_output__3_buffer);
 
 HALIDE_FUNCTION_ATTRS
 int demosaic_packed_menon2007_interleaved_argv(void **args);
