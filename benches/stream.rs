@@ -11,8 +11,11 @@
 //!   bytes on all threads (reads and writes 2 bytes a sample: more than unpacking moves).
 //! - `half`: `demosaic_half` u8 and u16, next to a copy of the frame's bytes on all threads (reads
 //!   and writes the whole frame: more than the preview, which writes 3/4 of it).
-//! - `tiles`: Menon2007 as 1024x1024 `demosaic_region` tiles on rayon's threads, next to the
-//!   whole-frame call on the same rayon threads.
+//! - `tiles`: Bilinear and Menon2007 as `demosaic_region` tiles on rayon's threads (1024x1024
+//!   squares, and bands of 256 whole rows), next to the whole-frame call on the same rayon
+//!   threads, and the whole-frame call on strided views: the same pixels as the left half of a
+//!   mosaic and an output twice as wide, so that every row is a segment of a longer one, as a
+//!   tile's rows are (what that layout costs the memory system, with no tiles involved).
 //!
 //! `cargo bench -p halide-pipelines-benches --bench stream` (criterion reports Melem/s = MP/s).
 
@@ -24,7 +27,7 @@ use halide_pipelines::{
     demosaic_half, demosaic_packed, demosaic_region, demosaic_to_array, develop, develop_packed, set_thread_pool,
     unpack,
 };
-use ndarray::{Array2, Array3, ArrayViewMut3, Axis};
+use ndarray::{Array2, Array3, ArrayViewMut3, Axis, s};
 use rayon::prelude::*;
 
 mod common;
@@ -219,16 +222,19 @@ fn bench_half(c: &mut Criterion) {
     group.finish();
 }
 
-/// Every 1024x1024 tile of `output` as (origin, view).
-fn tiles(output: &mut Array3<u16>) -> Vec<([usize; 2], ArrayViewMut3<'_, u16>)> {
-    const TILE: usize = 1024;
+/// Tiles of a frame: (origin, view) each.
+type Tiles<'a> = Vec<([usize; 2], ArrayViewMut3<'a, u16>)>;
+
+/// Every tile of `output` (`TILE_WIDTH` x `TILE_HEIGHT`, the last ones cut
+/// at the frame's edges) as (origin, view).
+fn tiles<const TILE_WIDTH: usize, const TILE_HEIGHT: usize>(output: &mut Array3<u16>) -> Tiles<'_> {
     let mut tiles = Vec::new();
-    for (band_index, mut rest) in output.axis_chunks_iter_mut(Axis(0), TILE).enumerate() {
+    for (band_index, mut rest) in output.axis_chunks_iter_mut(Axis(0), TILE_HEIGHT).enumerate() {
         let mut column = 0;
         while rest.len_of(Axis(1)) > 0 {
-            let width = TILE.min(rest.len_of(Axis(1)));
+            let width = TILE_WIDTH.min(rest.len_of(Axis(1)));
             let (tile, right) = rest.split_at(Axis(1), width);
-            tiles.push(([band_index * TILE, column], tile));
+            tiles.push(([band_index * TILE_HEIGHT, column], tile));
             rest = right;
             column += width;
         }
@@ -242,24 +248,46 @@ fn bench_tiles(c: &mut Criterion) {
     group.sample_size(10);
     set_thread_pool(ParallelPool::Rayon);
     let raw = common::frame::<u16>();
-    // Both write into the same array, so that neither gains from where its
-    // pages happen to lie (two arrays of the same size timed 9.4 and 12.0 ms
-    // for the same whole-frame call on one thread).
+    // The same mosaic as the left half of one twice as wide, and an output
+    // twice as wide: rows `WIDTH` samples long, `2 * WIDTH` apart.
+    let mut wide_raw = Array2::<u16>::zeros((HEIGHT, 2 * WIDTH));
+    wide_raw.slice_mut(s![.., ..WIDTH]).assign(&raw);
+    let mut wide_output = Array3::<u16>::zeros((HEIGHT, 2 * WIDTH, 3));
+    // The tiles write into the same array as the whole-frame call, so that
+    // neither gains from where its pages happen to lie (two arrays of the
+    // same size timed 9.4 and 12.0 ms for the same whole-frame call on one
+    // thread).
     let mut output = Array3::<u16>::zeros((HEIGHT, WIDTH, 3));
     for algorithm in [DemosaicAlgorithm::Bilinear, DemosaicAlgorithm::Menon2007] {
         let whole = demosaic_to_array(&raw, CfaPattern::Rggb, algorithm).unwrap();
-        group.bench_function(BenchmarkId::new(format!("{algorithm:?}"), "whole frame"), |b| {
+        let id = |what: &str| BenchmarkId::new(format!("{algorithm:?}"), what);
+        group.bench_function(id("whole frame"), |b| {
             b.iter(|| demosaic(&raw, &mut output, CfaPattern::Rggb, algorithm).unwrap())
         });
-        output.fill(0);
-        group.bench_function(BenchmarkId::new(format!("{algorithm:?}"), "1024x1024 tiles"), |b| {
+        group.bench_function(id("whole frame, strided views"), |b| {
             b.iter(|| {
-                tiles(&mut output).into_par_iter().for_each(|(origin, mut tile)| {
-                    demosaic_region(&raw, &mut tile, origin, CfaPattern::Rggb, algorithm).unwrap()
-                })
+                let mut view = wide_output.slice_mut(s![.., ..WIDTH, ..]);
+                demosaic(&wide_raw.slice(s![.., ..WIDTH]), &mut view, CfaPattern::Rggb, algorithm).unwrap()
             })
         });
-        assert_eq!(output, whole, "{algorithm:?}: the tiles differ from the whole frame");
+        assert_eq!(
+            wide_output.slice(s![.., ..WIDTH, ..]),
+            whole,
+            "{algorithm:?}: strided views"
+        );
+        let mut bench_tiling = |name: &str, tiling: fn(&mut Array3<u16>) -> Tiles<'_>| {
+            output.fill(0);
+            group.bench_function(id(name), |b| {
+                b.iter(|| {
+                    tiling(&mut output).into_par_iter().for_each(|(origin, mut tile)| {
+                        demosaic_region(&raw, &mut tile, origin, CfaPattern::Rggb, algorithm).unwrap()
+                    })
+                })
+            });
+            assert_eq!(output, whole, "{algorithm:?}: the {name} differ from the whole frame");
+        };
+        bench_tiling("1024x1024 tiles", tiles::<1024, 1024>);
+        bench_tiling("bands of 256 rows", tiles::<WIDTH, 256>);
     }
     set_thread_pool(ParallelPool::Halide);
     group.finish();

@@ -160,13 +160,27 @@ fn tall_frames_equal_their_bands<T: DemosaicSample + std::fmt::Debug>(max: u64, 
         let mut whole = Array3::from_elem((TALL, NARROW, 3), T::default());
         demosaic(&raw, &mut whole, pattern, algorithm).unwrap();
         let mut planes = Array3::from_elem((3, TALL, NARROW), T::default());
-        demosaic(&raw, &mut planes.view_mut().permuted_axes([1, 2, 0]), pattern, algorithm).unwrap();
-        assert_eq!(planes.view().permuted_axes([1, 2, 0]), whole, "{algorithm:?} {pattern} planar");
+        demosaic(
+            &raw,
+            &mut planes.view_mut().permuted_axes([1, 2, 0]),
+            pattern,
+            algorithm,
+        )
+        .unwrap();
+        assert_eq!(
+            planes.view().permuted_axes([1, 2, 0]),
+            whole,
+            "{algorithm:?} {pattern} planar"
+        );
         for top in (0..TALL).step_by(BAND) {
             let rows = top..(top + BAND).min(TALL);
             let mut band = Array3::from_elem((rows.len(), NARROW, 3), T::default());
             demosaic_region(&raw, &mut band, [top, 0], pattern, algorithm).unwrap();
-            assert_eq!(band, whole.slice(s![rows, .., ..]), "{algorithm:?} {pattern} rows from {top}");
+            assert_eq!(
+                band,
+                whole.slice(s![rows, .., ..]),
+                "{algorithm:?} {pattern} rows from {top}"
+            );
         }
     }
 }
