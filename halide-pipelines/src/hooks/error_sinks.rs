@@ -264,14 +264,29 @@ mod tests {
 
     #[test]
     fn a_returned_sink_comes_back_empty() {
-        let first = CallSink::take();
-        let context = first.user_context();
-        find(context.cast_mut())
-            .unwrap()
-            .push("left over from a call that succeeded");
+        // A sink of the test's own: between giving a sink back and taking one
+        // again, a call on another test thread may take this thread's last
+        // sink, so the shared ones cannot show what giving back leaves.
+        static OWN: Sink = Sink::new();
+        assert!(OWN.try_take());
+        let first = CallSink(&OWN);
+        first.set_thread_limit(3);
+        OWN.push("left over from a call that succeeded");
         drop(first);
+        assert!(OWN.try_take(), "a returned sink is free");
+        let again = CallSink(&OWN);
+        assert_eq!(OWN.thread_limit.load(Ordering::Relaxed), 0, "and has no thread limit");
+        assert_eq!(again.messages(), "", "and no messages");
+    }
+
+    #[test]
+    fn the_sink_a_thread_takes_is_the_one_it_tries_first_next_time() {
+        drop(CallSink::take());
+        // Usually the sink just given back; another test thread may take it
+        // in between (its slow path scans every sink), and then this thread
+        // takes another one: either way, the one it takes is remembered.
         let again = CallSink::take();
-        assert_eq!(again.user_context(), context, "this thread's sink is reused");
-        assert_eq!(again.messages(), "");
+        let last = LAST.get().map(|sink| ptr::from_ref(sink).cast::<c_void>());
+        assert_eq!(last, Some(again.user_context()));
     }
 }
