@@ -15,7 +15,9 @@
 //!   squares, and bands of 256 whole rows), next to the whole-frame call on the same rayon
 //!   threads, and the whole-frame call on strided views: the same pixels as the left half of a
 //!   mosaic and an output twice as wide, so that every row is a segment of a longer one, as a
-//!   tile's rows are (what that layout costs the memory system, with no tiles involved).
+//!   tile's rows are (what that layout costs the memory system, with no tiles involved); and the
+//!   1024x1024 tiles each written into an array of its own, densely, as workers that pass their
+//!   tiles on would.
 //!
 //! `cargo bench -p halide-pipelines-benches --bench stream` (criterion reports Melem/s = MP/s).
 
@@ -288,6 +290,29 @@ fn bench_tiles(c: &mut Criterion) {
         };
         bench_tiling("1024x1024 tiles", tiles::<1024, 1024>);
         bench_tiling("bands of 256 rows", tiles::<WIDTH, 256>);
+        // The same tiles, each into an array of its own, as workers that pass
+        // their tiles on write them: rows of 1024 pixels, densely, instead of
+        // segments of the frame's rows (what separates this from the tiles
+        // above is the memory system's, not the pipeline's).
+        let mut own_arrays: Vec<([usize; 2], Array3<u16>)> = tiles::<1024, 1024>(&mut output)
+            .into_iter()
+            .map(|(origin, view)| (origin, Array3::zeros(view.raw_dim())))
+            .collect();
+        group.bench_function(id("1024x1024 tiles, each into an array of its own"), |b| {
+            b.iter(|| {
+                own_arrays.par_iter_mut().for_each(|(origin, tile)| {
+                    demosaic_region(&raw, tile, *origin, CfaPattern::Rggb, algorithm).unwrap()
+                })
+            })
+        });
+        for ([row, column], tile) in &own_arrays {
+            let (height, width, _) = tile.dim();
+            assert_eq!(
+                tile,
+                whole.slice(s![*row..row + height, *column..column + width, ..]),
+                "{algorithm:?}: the tile at {row}, {column} in an array of its own differs from the whole frame"
+            );
+        }
     }
     set_thread_pool(ParallelPool::Halide);
     group.finish();

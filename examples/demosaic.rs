@@ -24,15 +24,11 @@ use halide_pipelines::{CfaPattern, DemosaicAlgorithm, ParallelPool, set_num_thre
 use image::{ColorType, DynamicImage, ImageFormat, ImageReader};
 use ndarray::Array3;
 
-/// `println!` that does not panic when stdout is closed early (`demosaic | head -3`).
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-// The crate root of an example resolves `mod` paths next to it, in examples/: point into examples/demosaic/.
+// The crate root of an example resolves `mod` paths next to it, in examples/: point into examples/demosaic/
+// and examples/common/.
+#[macro_use]
+#[path = "common/say.rs"]
+mod say;
 #[path = "demosaic/imaging.rs"]
 mod imaging;
 #[path = "demosaic/raw.rs"]

@@ -26,6 +26,9 @@ use ndarray::Array3;
 // An example's crate root resolves `mod` paths next to it: point into examples/common/.
 #[path = "common/args.rs"]
 mod args;
+#[macro_use]
+#[path = "common/say.rs"]
+mod say;
 use args::{parse_algorithm, parse_size};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -163,7 +166,7 @@ fn run(args: &Args) -> Result<(), String> {
     let total = start.elapsed().as_secs_f64();
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
+    say!(
         "{} frames of {width}x{height} {format} ({:.1} MB each) -> {}, {:?}, {} threads:",
         args.frames,
         frame_bytes as f64 / 1e6,
@@ -174,7 +177,7 @@ fn run(args: &Args) -> Result<(), String> {
         args.algorithm,
         std::thread::available_parallelism().map_or(1, usize::from),
     );
-    println!(
+    say!(
         "{:.1} frames/s; per frame: median {:.2} ms, fastest {:.2} ms, slowest {:.2} ms",
         args.frames as f64 / total,
         ms(times[times.len() / 2]),

@@ -25,6 +25,9 @@ use rayon::prelude::*;
 // An example's crate root resolves `mod` paths next to it: point into examples/common/.
 #[path = "common/args.rs"]
 mod args;
+#[macro_use]
+#[path = "common/say.rs"]
+mod say;
 use args::{parse_algorithm, parse_size};
 
 #[derive(Parser)]
@@ -122,7 +125,7 @@ fn run(args: &Args) -> Result<bool, Error> {
     })?;
 
     let mismatches = whole.iter().zip(&tiled).filter(|(a, b)| a != b).count();
-    println!(
+    say!(
         "{width}x{height} {:?} on {} rayon threads: whole frame {:.1} ms, {count} tiles of {}x{} {:.1} ms ({:.2}x)",
         args.algorithm,
         rayon::current_num_threads(),
@@ -133,10 +136,10 @@ fn run(args: &Args) -> Result<bool, Error> {
         tiled_time.as_secs_f64() / whole_time.as_secs_f64(),
     );
     if mismatches == 0 {
-        println!("tiles == whole frame: every pixel equal");
+        say!("tiles == whole frame: every pixel equal");
         Ok(true)
     } else {
-        println!("tiles != whole frame: {mismatches} samples differ");
+        say!("tiles != whole frame: {mismatches} samples differ");
         Ok(false)
     }
 }
