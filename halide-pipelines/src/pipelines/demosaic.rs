@@ -97,12 +97,12 @@ pub fn demosaic<T: DemosaicSample>(
 /// equals the whole. A region that does not fit in the frame is
 /// [`Error::BadShape`] naming `output` and the axis; an empty one does nothing.
 ///
-/// Tiles cost the pipeline nothing; where they are written can. A square tile
-/// written into a view of one large frame writes short row segments far
-/// apart, which a memory-bound algorithm (Bilinear) pays for: 1.2–1.3× the
-/// whole-frame call for 1024×1024 tiles of a 12 MP frame, against 0.95–0.97×
-/// for the same tiles each written into an array of its own, and bands of
-/// whole rows cost no more than the whole frame (BENCHMARKS.md, "Tiles").
+/// Tiles cost the pipeline little; where they are written can cost more. A
+/// square tile written into a view of one large frame writes short row
+/// segments far apart, which a memory-bound algorithm (Bilinear) pays for:
+/// 1.2–1.3× the whole-frame call for 1024×1024 tiles of a 12 MP frame,
+/// against 0.92–0.97× for the same tiles each written into an array of its
+/// own, or for bands of whole rows (BENCHMARKS.md, "Tiles").
 ///
 /// ```
 /// use halide_pipelines::{demosaic, demosaic_region, CfaPattern, DemosaicAlgorithm};
